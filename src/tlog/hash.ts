@@ -1,0 +1,54 @@
+// RFC 6962 / RFC 9162 Merkle tree hashing: the leaf and interior node hashes of a transparency log.
+// Domain separation (0x00 for leaves, 0x01 for nodes) stops a leaf from posing as a subtree.
+
+import { createHash } from 'node:crypto';
+
+/** A SHA-256 tree hash; always exactly HASH_SIZE (32) bytes. */
+export type Hash = Uint8Array;
+
+/** Length in bytes of every Hash. */
+export const HASH_SIZE = 32;
+
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
+
+// A fresh plain Uint8Array (not a Buffer) so deep equality against other Uint8Arrays holds and no
+// caller shares memory with another hash.
+function digest(parts: Uint8Array[]): Hash {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+/** The leaf hash of record `data`: SHA-256(0x00 || data). */
+export function recordHash(data: Uint8Array): Hash {
+  return digest([LEAF_PREFIX, data]);
+}
+
+/** The interior node hash over two child hashes: SHA-256(0x01 || left || right). */
+export function nodeHash(left: Hash, right: Hash): Hash {
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {
+    throw new RangeError(`tlog: nodeHash needs two ${HASH_SIZE}-byte hashes`);
+  }
+  return digest([NODE_PREFIX, left, right]);
+}
+
+/** The root hash of the empty tree, MTH({}) = SHA-256(""). Callers must not mutate it. */
+export const EMPTY_TREE_HASH: Hash = digest([]);
+
+/** True when `a` and `b` are the same bytes. Not constant-time: hashes here are public. */
+export function hashEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lowercase hex of a hash (for messages and keys in maps). */
+export function hashHex(h: Uint8Array): string {
+  return Buffer.from(h.buffer, h.byteOffset, h.length).toString('hex');
+}
+
+/** Standard padded base64 of a hash, as in checkpoints and proofs. */
+export function hashBase64(h: Uint8Array): string {
+  return Buffer.from(h.buffer, h.byteOffset, h.length).toString('base64');
+}
