@@ -12,3 +12,16 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The hashing worker, started by the CLI from beside dist/cli.js (see src/digest/worker-url.ts).
+await build({
+  entryPoints: ['src/digest/worker.ts'],
+  outfile: 'dist/digest-worker.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});

@@ -3,7 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { processContext, type CliContext } from './context.ts';
 import { DistsumError, ExitCode, errorMessage } from '../errors.ts';
-// commands are registered below as they land
+import { registerHash } from './hash.ts';
+import { registerSign } from './sign.ts';
+import { registerManifest } from './manifest.ts';
 
 /** Version printed by `distsum --version`; kept in step with package.json by the release process. */
 export const VERSION = '0.1.0';
@@ -19,6 +21,9 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .exitOverride();
+  registerHash(program, ctx);
+  registerSign(program, ctx);
+  registerManifest(program, ctx);
   return program;
 }
 

@@ -1,0 +1,44 @@
+// Output formatting shared by commands: plain-text tables, sizes, JSON.
+
+import type { CliContext } from './context.ts';
+
+/**
+ * Renders rows under headers as aligned columns separated by two spaces. Cells are printed as given;
+ * callers escape untrusted text first (see `safeText`). The last column is never padded.
+ */
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Human size with binary units: 999 B, 1.0 KiB, 12.3 MiB. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * Makes untrusted text safe for a terminal: control characters (including ESC, so no escape
+ * sequences) are shown as \xNN. Names shown to users come from files and indexes we do not control.
+ */
+export function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Prints a value as pretty JSON on stdout, newline-terminated. */
+export function printJson(ctx: CliContext, value: unknown): void {
+  ctx.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
