@@ -27,9 +27,9 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .command('check')
     .summary("check distributions' metadata as twine check does")
     .description(
-      'Check the core metadata of distribution files before uploading: the required fields, a valid\n' +
-        'metadata version, name and version, a long description with a valid content type, and\n' +
-        'reStructuredText title underlines. Exit status 1 if any file fails (with --strict, also on warnings).',
+      'Check the core metadata of distribution files before uploading, as twine check does without a renderer: ' +
+        'the required fields, a valid metadata version, name and version, a long description with a valid content ' +
+        'type, and reStructuredText title underlines. Exit status 1 if any file fails (with --strict, also on warnings).',
     )
     .argument('<dists...>', 'distribution files or directories of them (usually dist/*)')
     .option('--strict', 'fail on warnings too')

@@ -6,6 +6,8 @@ import { DistsumError, ExitCode, errorMessage } from '../errors.ts';
 import { registerHash } from './hash.ts';
 import { registerSign } from './sign.ts';
 import { registerManifest } from './manifest.ts';
+import { registerUpload } from './upload.ts';
+import { registerCheck } from './check.ts';
 
 /** Version printed by `distsum --version`; kept in step with package.json by the release process. */
 export const VERSION = '0.1.0';
@@ -24,6 +26,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerHash(program, ctx);
   registerSign(program, ctx);
   registerManifest(program, ctx);
+  registerUpload(program, ctx);
+  registerCheck(program, ctx);
   return program;
 }
 

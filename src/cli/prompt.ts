@@ -31,8 +31,17 @@ export async function prompt(ctx: CliContext, question: string, opts: { hidden?:
       else resolvePromise(answer);
     };
     const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return finish();
+      const chars = [...chunk];
+      for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i];
+        if (ch === '\r' || ch === '\n') {
+          // Keep what was typed (or pasted) after Enter for the next prompt.
+          let rest = chars.slice(i + 1).join('');
+          if (ch === '\r' && rest.startsWith('\n')) rest = rest.slice(1);
+          finish();
+          if (rest) stdin.unshift(Buffer.from(rest, 'utf8'));
+          return;
+        }
         if (ch === '\u0003' || ch === '\u0004') return finish(new UsageError('cancelled'));
         if (ch === '\u007f' || ch === '\b') answer = answer.slice(0, -1);
         else answer += ch;

@@ -24,7 +24,7 @@ import { assertCredentialsAllowed, sanitizeUrl } from '../upload/transport.ts';
 import { actionsOidcEnv, mintTrustedPublishingToken } from '../upload/trusted.ts';
 import { sendRequest, type HttpRequestOptions, type TlsOptions } from '../upload/http.ts';
 import { DEFAULT_RETRY } from '../upload/retry.ts';
-import { uploadFile, type PreparedUpload, type UploadResult } from '../upload/upload.ts';
+import { uploadFile, type PreparedUpload, type UploadDeps, type UploadResult, type UploadSettings } from '../upload/upload.ts';
 
 /** Options as commander parses them. */
 interface UploadOptions {
@@ -64,8 +64,8 @@ export function registerUpload(program: Command, ctx: CliContext): void {
     .command('upload')
     .summary('upload distributions to an index like twine, then print and publish their hashes')
     .description(
-      'Upload distribution files with the legacy upload API, exactly as `twine upload` does (same flags,\n' +
-        'TWINE_* variables and .pypirc), then print the hashes of what the index now holds and write the\n' +
+      'Upload distribution files with the legacy upload API, exactly as `twine upload` does (same flags, ' +
+        'TWINE_* variables and .pypirc), then print the hashes of what the index now holds and write the ' +
         'release manifest <name>-<version>.hashes.txt: publish it where the index cannot change it.',
     )
     .argument('<dists...>', 'distribution files (usually dist/*); .asc signatures and .attestation files may be included')
@@ -119,28 +119,29 @@ async function runUpload(ctx: CliContext, args: string[], o: UploadOptions): Pro
   }
 }
 
+/** One file's way through the upload. */
+interface Done {
+  file: PreparedUpload;
+  digests: Digests;
+  planned: PlannedFile;
+  result: UploadResult;
+}
+
+/** Output channels; every line passes through the redactor. */
+interface Io {
+  say: (line: string) => void;
+  verbose?: (line: string) => void;
+  red: Redactor;
+}
+
 async function upload(ctx: CliContext, args: string[], o: UploadOptions, red: Redactor): Promise<void> {
   const say = (line: string) => ctx.stderr.write(red.redact(line) + '\n');
-  const verbose = o.verbose ? (line: string) => say(`  ${line}`) : undefined;
-  const manifestPath = typeof o.manifest === 'string' ? o.manifest : undefined;
-  const writeManifest = o.manifest !== false;
-  if (manifestPath && o.manifestDir) throw new UsageError('give --manifest or --manifest-dir, not both');
-  if (!writeManifest && o.sign) throw new UsageError('--sign signs the manifest, so it cannot be used with --no-manifest');
-  if (o.sign && /\.(whl|tar\.gz|zip)$/.test(o.sign)) {
-    throw new UsageError(`--sign takes an SSH key to sign the release manifest, not ${o.sign}; twine's GPG signing is -s`);
-  }
+  const io: Io = { say, verbose: o.verbose ? (line: string) => say(`  ${line}`) : undefined, red };
+  checkOptions(ctx, o);
   if (o.s || o.signWith) say('Note: PGP signatures are not made (PyPI ignores them since 2023); use --sign KEY to sign the release manifest with an SSH key');
 
-  // 1. Inputs: everything is read and checked before any network traffic.
-  const expanded = await expandArguments(args, ctx.cwd);
-  for (const s of expanded.skipped) say(`Skipping ${display(ctx, s)}: distsum wrote it (a release manifest), it is not a distribution`);
-  const split = splitInputs(expanded.paths);
-  if (!o.attestations && split.attestations.length > 0) {
-    say(`Ignoring ${split.attestations.length} attestation file(s); pass --attestations to upload them (PEP 740)`);
-  }
-  const planned = await planUploads(split, !!o.attestations);
-
-  // 2. Where to, as whom (no prompt yet), and refusal of plain HTTP before anything secret is asked for.
+  // Everything is read and checked before any network traffic: inputs, target, key, digests.
+  const planned = await planInputs(ctx, args, o, io);
   const target = await resolveTarget(
     {
       repository: o.repository,
@@ -152,143 +153,168 @@ async function upload(ctx: CliContext, args: string[], o: UploadOptions, red: Re
       nonInteractive: o.nonInteractive,
     },
     ctx.env,
-    () => loadPypirc(ctx, o.configFile ?? DEFAULT_CONFIG, o.configFile !== DEFAULT_CONFIG, verbose),
+    () => loadPypirc(ctx, o.configFile ?? DEFAULT_CONFIG, o.configFile !== DEFAULT_CONFIG, io.verbose),
   );
   addBasicAuth(red, target.username, target.password);
-  const anonymous = target.username === '' && target.password === '';
-  if (!anonymous) assertCredentialsAllowed(target.url, 'the password or API token');
-  verboseTarget(target, verbose);
+  // Refused before anything secret is asked for or sent.
+  if (!(target.username === '' && target.password === '')) assertCredentialsAllowed(target.url, 'the password or API token');
+  verboseTarget(target, io.verbose);
   const tls = await tlsOptions(ctx, target);
-
-  // 3. The signing key is loaded now, so a wrong key or passphrase stops the run before the upload.
-  const sign: ManifestSigner | undefined = o.sign && writeManifest ? await manifestSigner(ctx, o.sign) : undefined;
-
-  // 4. Digests (one read of each file) and forms.
+  const sign: ManifestSigner | undefined = o.sign && o.manifest !== false ? await manifestSigner(ctx, o.sign) : undefined;
   const digests = await hashAll(ctx, planned, o);
   const prepared: PreparedUpload[] = [];
   for (let i = 0; i < planned.length; i++) prepared.push(await prepareUpload(planned[i], digests[i], { comment: o.comment }));
 
   const send = async (req: HttpRequestOptions) => {
     const res = await sendRequest(req);
-    verbose?.(`${req.method} ${sanitizeUrl(req.url)} -> ${res.status} ${res.reason}`);
+    io.verbose?.(`${req.method} ${sanitizeUrl(req.url)} -> ${res.status} ${res.reason}`);
     return res;
   };
-
-  // 5. Credentials still missing: trusted publishing, else the terminal.
   const actions = actionsOidcEnv(ctx.env);
-  if (o.trustedPublishing && !actions) {
-    throw new UsageError('--trusted-publishing works only in GitHub Actions with "permissions: id-token: write" (ACTIONS_ID_TOKEN_REQUEST_URL is not set)');
-  }
   const creds = await completeCredentials(target, {
     prompt: !target.nonInteractive && canPrompt(ctx) ? (q, { hidden }) => prompt(ctx, q, { hidden }) : undefined,
     trustedPublishing:
       actions && (target.isPyPI || o.trustedPublishing)
-        ? () => mintTrustedPublishingToken(target.url, actions, { send, tls, secret: (s) => red.add(s), isPyPI: target.isPyPI })
+        ? () => mintTrustedPublishingToken(target.url, actions, { send, tls, secret: (x) => red.add(x), isPyPI: target.isPyPI })
         : undefined,
   });
   addBasicAuth(red, creds.username, creds.password);
   if (creds.passwordSource === 'trusted publishing') say('Minted an upload token by trusted publishing');
 
-  // 6. Upload, wheels first, stopping at the first failure as twine does.
-  say(`Uploading distributions to ${sanitizeUrl(target.url)}`);
-  const results: Array<{ file: PreparedUpload; digests: Digests; planned: PlannedFile; result: UploadResult }> = [];
+  const settings: UploadSettings = {
+    url: target.url,
+    username: creds.username,
+    password: creds.password,
+    tls,
+    skipExisting: !!o.skipExisting,
+    retry: DEFAULT_RETRY,
+    userAgent: `distsum/${VERSION} node/${process.versions.node}`,
+  };
+  const deps: UploadDeps = {
+    send,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    random: Math.random,
+    randomBytes: (n) => randomBytes(n),
+    log: say,
+    verbose: io.verbose,
+    progress: (name, total) => startProgress(ctx, name, total, { enabled: !o.disableProgressBar && !o.json, minBytes: 1 << 20 }),
+  };
+  const done = await uploadAll(ctx, io, prepared, digests, planned, settings, deps);
+
+  const hashed = done.map(hashedOf);
+  const written: WrittenManifest[] =
+    o.manifest !== false
+      ? await writeManifests(hashed, {
+          manifest: typeof o.manifest === 'string' ? resolve(ctx.cwd, o.manifest) : undefined,
+          manifestDir: o.manifestDir ? resolve(ctx.cwd, o.manifestDir) : undefined,
+          created: ctx.now(),
+          sign,
+        })
+      : [];
+  if (o.json) printJsonSummary(ctx, io, target, done, written, o.identity);
+  else printSummary(ctx, io, target, done, written, o.identity);
+}
+
+/** Option combinations refused before anything is read. */
+function checkOptions(ctx: CliContext, o: UploadOptions): void {
+  if (typeof o.manifest === 'string' && o.manifestDir) throw new UsageError('give --manifest or --manifest-dir, not both');
+  if (o.manifest === false && o.sign) throw new UsageError('--sign signs the manifest, so it cannot be used with --no-manifest');
+  if (o.sign && /\.(whl|tar\.gz|zip)$/.test(o.sign)) {
+    throw new UsageError(`--sign takes an SSH key to sign the release manifest, not ${o.sign}; twine's GPG signing is -s`);
+  }
+  if (o.trustedPublishing && !actionsOidcEnv(ctx.env)) {
+    throw new UsageError('--trusted-publishing works only in GitHub Actions with "permissions: id-token: write" (ACTIONS_ID_TOKEN_REQUEST_URL is not set)');
+  }
+}
+
+/** Expands the arguments and reads every distribution's metadata; notes what is left out and why. */
+async function planInputs(ctx: CliContext, args: string[], o: UploadOptions, io: Io): Promise<PlannedFile[]> {
+  const expanded = await expandArguments(args, ctx.cwd);
+  for (const s of expanded.skipped) io.say(`Skipping ${display(ctx, s)}: distsum wrote it (a release manifest), it is not a distribution`);
+  const split = splitInputs(expanded.paths);
+  if (!o.attestations && split.attestations.length > 0) {
+    io.say(`Ignoring ${split.attestations.length} attestation file(s); pass --attestations to upload them (PEP 740)`);
+  }
+  return planUploads(split, !!o.attestations);
+}
+
+/**
+ * Uploads the files in order and stops at the first failure, as twine does; before rethrowing, it
+ * shows the hashes of what the index already accepted and how to finish.
+ */
+async function uploadAll(
+  ctx: CliContext,
+  io: Io,
+  prepared: PreparedUpload[],
+  digests: Digests[],
+  planned: PlannedFile[],
+  settings: UploadSettings,
+  deps: UploadDeps,
+): Promise<Done[]> {
+  io.say(`Uploading distributions to ${sanitizeUrl(settings.url)}`);
+  const done: Done[] = [];
   for (let i = 0; i < prepared.length; i++) {
     const file = prepared[i];
-    say(`Uploading ${file.filename}`);
+    io.say(`Uploading ${file.filename}`);
     let result: UploadResult;
     try {
-      result = await uploadFile(
-        file,
-        {
-          url: target.url,
-          username: creds.username,
-          password: creds.password,
-          tls,
-          skipExisting: !!o.skipExisting,
-          retry: DEFAULT_RETRY,
-          userAgent: `distsum/${VERSION} node/${process.versions.node}`,
-        },
-        {
-          send,
-          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-          random: Math.random,
-          randomBytes: (n) => randomBytes(n),
-          log: say,
-          verbose,
-          progress: (name, total) => startProgress(ctx, name, total, { enabled: !o.disableProgressBar && !o.json, minBytes: 1 << 20 }),
-        },
-      );
+      result = await uploadFile(file, settings, deps);
     } catch (e) {
-      if (results.length > 0) {
-        say('');
-        say(`The index accepted ${results.length} file(s) before this failure; no manifest was written:`);
-        ctx.stderr.write(red.redact(hashTable(results.map(hashedOf))));
-        say('Fix the problem and run the same command with --skip-existing to finish the release and write the manifest.');
+      if (done.length > 0) {
+        io.say('');
+        io.say(`The index accepted ${done.length} file(s) before this failure; no manifest was written:`);
+        ctx.stderr.write(io.red.redact(hashTable(done.map(hashedOf))));
+        io.say('Fix the problem and run the same command with --skip-existing to finish the release and write the manifest.');
       }
       throw e;
     }
     if (result.status === 'skipped') {
       const how =
-        result.existing.kind === 'identical'
-          ? 'the index holds an identical copy'
-          : `could not confirm the index's copy is identical: ${result.existing.why}`;
-      say(`Skipping ${file.filename} because it appears to already exist (${how})`);
+        result.existing.kind === 'identical' ? 'the index holds an identical copy' : `could not confirm the index's copy is identical: ${result.existing.why}`;
+      io.say(`Skipping ${file.filename} because it appears to already exist (${how})`);
     }
-    results.push({ file, digests: digests[i], planned: planned[i], result });
+    done.push({ file, digests: digests[i], planned: planned[i], result });
   }
-
-  // 7. The hashes, the manifest, and how others check.
-  const hashed = results.map(hashedOf);
-  const written: WrittenManifest[] = writeManifest
-    ? await writeManifests(hashed, {
-        manifest: manifestPath ? resolve(ctx.cwd, manifestPath) : undefined,
-        manifestDir: o.manifestDir ? resolve(ctx.cwd, o.manifestDir) : undefined,
-        created: ctx.now(),
-        sign,
-      })
-    : [];
-  const verifyCommands = written.map((m) => verifyCommand(m, o.identity));
-  const unconfirmed = results.filter((r) => r.result.status === 'skipped' && r.result.existing.kind === 'unknown');
-
-  if (o.json) {
-    const files = filesJson(hashed).map((f, i) => {
-      const r = results[i].result;
-      return {
-        ...f,
-        status: r.status,
-        ...(r.status === 'skipped' ? { index_copy: r.existing.kind } : {}),
-        attestations: results[i].planned.attestations.length,
-      };
-    });
-    const doc = {
-      repository: sanitizeUrl(target.url),
-      files,
-      manifests: written.map((m) => ({ path: m.path, project: m.project, version: m.version, files: m.files, signature: m.signature ?? null })),
-      verify_commands: verifyCommands,
-    };
-    ctx.stdout.write(red.redact(JSON.stringify(doc, null, 2)) + '\n');
-    return;
-  }
-  const outLine = (line = '') => ctx.stdout.write(red.redact(line) + '\n');
-  outLine();
-  ctx.stdout.write(red.redact(hashTable(hashed)));
-  for (const r of unconfirmed) {
-    outLine(`Warning: ${r.file.filename} was already on the index and its copy could not be compared; the table shows your local file.`);
-  }
-  if (written.length === 0) return;
-  outLine();
-  for (const m of written) {
-    outLine(`Wrote ${display(ctx, m.path)}${m.signature ? ` and ${display(ctx, m.signature)}` : ''}`);
-  }
-  outLine();
-  outLine(`These are the hashes of the files ${sanitizeUrl(target.url)} now holds. Publish the manifest${written.some((m) => m.signature) ? ' and its signature' : ''}`);
-  outLine('where you control the content and the index does not: the release page of your repository, a git');
-  outLine('tag, your web site. Anyone can then check what they download from the index with:');
-  outLine();
-  for (const c of verifyCommands) outLine(`  ${c}`);
+  return done;
 }
 
-function hashedOf(r: { file: PreparedUpload; digests: Digests; planned: PlannedFile }): HashedFile {
+/** The table, the manifests written, and the command a consumer runs. */
+function printSummary(ctx: CliContext, io: Io, target: Target, done: Done[], written: WrittenManifest[], identity: string | undefined): void {
+  const line = (text = '') => ctx.stdout.write(io.red.redact(text) + '\n');
+  line();
+  ctx.stdout.write(io.red.redact(hashTable(done.map(hashedOf))));
+  for (const d of done) {
+    if (d.result.status === 'skipped' && d.result.existing.kind === 'unknown') {
+      line(`Warning: ${d.file.filename} was already on the index and its copy could not be compared; the table shows your local file.`);
+    }
+  }
+  if (written.length === 0) return;
+  line();
+  for (const m of written) line(`Wrote ${display(ctx, m.path)}${m.signature ? ` and ${display(ctx, m.signature)}` : ''}`);
+  line();
+  line(`These are the hashes of the files ${sanitizeUrl(target.url)} now holds. Publish the manifest${written.some((m) => m.signature) ? ' and its signature' : ''}`);
+  line('where you control the content and the index does not: the release page of your repository, a git');
+  line('tag, your web site. Anyone can then check what they download from the index with:');
+  line();
+  for (const m of written) line(`  ${verifyCommand(m, identity)}`);
+}
+
+/** The same data as printSummary, as JSON (field names shared with `distsum hash --json`). */
+function printJsonSummary(ctx: CliContext, io: Io, target: Target, done: Done[], written: WrittenManifest[], identity: string | undefined): void {
+  const files = filesJson(done.map(hashedOf)).map((f, i) => {
+    const r = done[i].result;
+    return { ...f, status: r.status, ...(r.status === 'skipped' ? { index_copy: r.existing.kind } : {}), attestations: done[i].planned.attestations.length };
+  });
+  const doc = {
+    repository: sanitizeUrl(target.url),
+    files,
+    manifests: written.map((m) => ({ path: m.path, project: m.project, version: m.version, files: m.files, signature: m.signature ?? null })),
+    verify_commands: written.map((m) => verifyCommand(m, identity)),
+  };
+  ctx.stdout.write(io.red.redact(JSON.stringify(doc, null, 2)) + '\n');
+}
+
+function hashedOf(r: Pick<Done, 'file' | 'digests' | 'planned'>): HashedFile {
   return {
     path: r.file.path,
     filename: r.file.filename,
