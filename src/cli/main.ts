@@ -8,6 +8,8 @@ import { registerSign } from './sign.ts';
 import { registerManifest } from './manifest.ts';
 import { registerUpload } from './upload.ts';
 import { registerCheck } from './check.ts';
+import { registerLog } from './log.ts';
+import { registerWatch } from './watch.ts';
 
 /** Version printed by `distsum --version`; kept in step with package.json by the release process. */
 export const VERSION = '0.1.0';
@@ -28,6 +30,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerManifest(program, ctx);
   registerUpload(program, ctx);
   registerCheck(program, ctx);
+  registerLog(program, ctx);
+  registerWatch(program, ctx);
   return program;
 }
 

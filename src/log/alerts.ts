@@ -1,0 +1,47 @@
+// Alerts the log raises: kinds and severities (DESIGN "Alerts"), and the alert for a file name whose
+// bytes changed. An alert's dedup key names the condition, so the same condition is recorded once.
+
+import type { NewAlert, Severity } from '../store/store.ts';
+import type { Entry } from './entry.ts';
+
+/** Every alert kind of DESIGN, with its severity. */
+export const ALERT_SEVERITY: Readonly<Record<string, Severity>> = {
+  'hash-changed': 'critical',
+  'not-in-manifest': 'critical',
+  'manifest-mismatch': 'critical',
+  'log-inconsistent': 'critical',
+  'file-added-late': 'warning',
+  'file-removed': 'warning',
+  'follow-lagging': 'warning',
+  error: 'warning',
+};
+
+/** The digests and size of a file as a JSON object (blake2b_256 null when unknown). */
+function digests(e: Entry): { size: number; sha256: string; blake2b_256: string | null } {
+  return { size: e.size, sha256: e.sha256, blake2b_256: e.blake2b256 ?? null };
+}
+
+/**
+ * The `hash-changed` alert for a claim that file `logged.filename` (entry `index` of the log) has
+ * other bytes or size than the log recorded. Details hold both values, where the claim came from and
+ * when; the dedup key is the file name plus the claimed digests, so each distinct different value
+ * alerts once however often it is served.
+ */
+export function hashChangedAlert(logged: Entry, index: number, claim: Entry, source: string, seen: Date): NewAlert {
+  return {
+    kind: 'hash-changed',
+    severity: 'critical',
+    project: logged.project,
+    filename: logged.filename,
+    version: logged.version,
+    created: seen.toISOString(),
+    details: {
+      index,
+      logged: digests(logged),
+      claimed: { ...digests(claim), project: claim.project, version: claim.version },
+      source,
+      seen: seen.toISOString(),
+    },
+    dedupKey: `hash-changed ${logged.filename} ${claim.size} ${claim.sha256} ${claim.blake2b256 ?? '-'}`,
+  };
+}

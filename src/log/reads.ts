@@ -1,0 +1,84 @@
+// Reading the log's own data back from the store: stored hashes (out of hash tiles) and entries (out
+// of entry bundles). These are trusted reads of our own store, not authenticated client reads.
+
+import type { Hash } from '../tlog/hash.ts';
+import { hashFromTile, parseEntryBundle, tileForIndex } from '../tlog/tile.ts';
+import { MissingHashError } from '../tlog/errors.ts';
+import type { ReadTx } from '../store/store.ts';
+import { StoreCorruptError } from '../store/errors.ts';
+import { parseEntry } from './entry.ts';
+import type { Entry } from './entry.ts';
+
+const WIDTH = 256;
+
+/** An entry of the log with its position and exact leaf bytes. */
+export interface LoggedEntry {
+  index: number;
+  entry: Entry;
+  /** The entry line as hashed into the tree. */
+  data: Uint8Array;
+}
+
+/**
+ * The stored hashes at `indexes` (in order), computed from the hash tiles that hold them. Throws
+ * MissingHashError when a tile is missing or too narrow (the hash is not in the tree yet).
+ */
+export async function readStoredHashes(tx: ReadTx, indexes: number[]): Promise<Hash[]> {
+  const tiles = indexes.map(tileForIndex);
+  const keys = new Map<string, { level: number; n: number }>();
+  for (const t of tiles) keys.set(`${t.level}/${t.n}`, { level: t.level, n: t.n });
+  const list = [...keys.values()];
+  const data = await tx.readTiles(list);
+  const byKey = new Map(list.map((k, i) => [`${k.level}/${k.n}`, data[i]]));
+  return indexes.map((idx, i) => {
+    const t = tiles[i];
+    const d = byKey.get(`${t.level}/${t.n}`);
+    if (d === undefined || d.length < t.width * 32) throw new MissingHashError(`log: stored hash ${idx} is not in the store`);
+    return hashFromTile(t, d.subarray(0, t.width * 32), idx);
+  });
+}
+
+/** Cached reader of entries by index within one transaction (bundles are parsed once). */
+export interface EntryReader {
+  /** The entries at `indexes`, in order; throws StoreCorruptError for a missing or bad one. */
+  read(indexes: number[]): Promise<LoggedEntry[]>;
+}
+
+/** An EntryReader over `tx` for a tree of `size` entries. */
+export function entryReader(tx: ReadTx, size: number): EntryReader {
+  const cache = new Map<number, Uint8Array[]>();
+  return {
+    async read(indexes) {
+      for (const i of indexes) {
+        if (!Number.isSafeInteger(i) || i < 0 || i >= size) throw new StoreCorruptError(`log: entry ${i} is not in the tree of size ${size}`);
+      }
+      const missing = [...new Set(indexes.map((i) => Math.floor(i / WIDTH)))].filter((n) => !cache.has(n));
+      if (missing.length > 0) {
+        const data = await tx.readBundles(missing);
+        missing.forEach((n, k) => {
+          const d = data[k];
+          const want = Math.min(WIDTH, size - n * WIDTH);
+          if (d === undefined) throw new StoreCorruptError(`log: entry bundle ${n} is missing from the store`);
+          let entries: Uint8Array[];
+          try {
+            entries = parseEntryBundle(d);
+          } catch (e) {
+            throw new StoreCorruptError(`log: entry bundle ${n} is damaged: ${(e as Error).message}`);
+          }
+          if (entries.length < want) throw new StoreCorruptError(`log: entry bundle ${n} holds ${entries.length} entries, want ${want}`);
+          cache.set(n, entries);
+        });
+      }
+      return indexes.map((index) => {
+        const data = cache.get(Math.floor(index / WIDTH))![index % WIDTH];
+        let entry: Entry;
+        try {
+          entry = parseEntry(data);
+        } catch (e) {
+          throw new StoreCorruptError(`log: entry ${index} is damaged: ${(e as Error).message}`);
+        }
+        return { index, entry, data };
+      });
+    },
+  };
+}

@@ -1,0 +1,589 @@
+// The follow loop: keeps a known-hashes log in step with one package index. Each round it works
+// out what changed (PyPI's `_last-serial` in the project list, a per-project poll plan on indexes
+// without serials, or a fixed list of projects), polls those projects with many in flight, records
+// their alerts, appends their files and saves their state, checks watched projects against their
+// publishers' manifests, and hands new alerts to the delivery channels. Its state lives in the
+// log's store, so a restart resumes where it stopped and never alerts a condition twice.
+//
+// Order per project (each step idempotent, so a crash between any two only repeats work): alerts,
+// then claims (durable when append resolves), then the project's state, then its place in the
+// snapshot. The first sight of a project is a backfill: everything listed is appended, quietly.
+
+import { setTimeout as delay } from 'node:timers/promises';
+import { createIndexClient, type IndexClient, type IndexClientOptions, type Validators } from '../index/client.ts';
+import { IndexHttpError } from '../index/errors.ts';
+import { hasSerials, planPolls } from '../index/changes.ts';
+import type { SimpleIndex } from '../index/simple.ts';
+import { createSemaphore } from '../index/semaphore.ts';
+import { PYTHONHOSTED, type DigestUrlLayout } from '../index/pythonhosted.ts';
+import type { OpenLog } from '../log/datadir.ts';
+import type { Entry } from '../log/entry.ts';
+import type { Claim, Outcome } from '../log/sequencer.ts';
+import type { NewAlert } from '../store/store.ts';
+import { UsageError, errorMessage } from '../errors.ts';
+import { followErrorAlert, INDEX_WIDE, laggingAlert } from './alerts.ts';
+import { coalesce } from './batch.ts';
+import type { AlertChannel } from './channels.ts';
+import { startDispatcher, type Dispatcher } from './deliver.ts';
+import { textFetch, type TextFetch } from './fetchtext.ts';
+import { checkManifests } from './manifests.ts';
+import { pollProject, type PollOptions } from './project.ts';
+import { emptySnapshot, loadSnapshot, redirty, setKnown, takeSnapshotWrites, type Snapshot } from './snapshot.ts';
+import {
+  decodeGlobalState,
+  decodeProjectState,
+  DELIVERED_KEY,
+  emptyProjectState,
+  encodeGlobalState,
+  encodeProjectState,
+  GLOBAL_KEY,
+  projectKey,
+  type GlobalState,
+  type ProjectState,
+} from './state.ts';
+import { loadWatches, type Watch } from './watches.ts';
+
+/** Store metadata key of the follower's status (read by the server's /api/v1/status). */
+export const STATUS_KEY = 'follower';
+
+/** What to follow and how. */
+export interface FollowConfig {
+  /** The index as users write it (base or simple URL). */
+  index: string;
+  /** Normalized names of the projects to follow; undefined follows every project of the index. */
+  projects?: string[];
+  /** Time between the starts of two rounds. */
+  intervalMs: number;
+  /** Run one round (the whole backfill, on a first run) and stop. */
+  once: boolean;
+  /** Fraction of new files downloaded and hashed (0..1). */
+  verifyRate: number;
+  /** file-added-late threshold (default 14 days). */
+  lateAfterMs: number;
+  /** manifest-missing grace period. */
+  manifestGraceMs: number;
+  /** follow-lagging after not catching up for this long. */
+  lagAfterMs: number;
+  /** Read the PyPI JSON API (default: where the index is known to have it). */
+  useJsonApi?: boolean;
+  /** HTTP requests to the index in flight at once. */
+  concurrency: number;
+  /** Content-addressed file hosts (default files.pythonhosted.org). */
+  digestHosts?: DigestUrlLayout[];
+  /** Allow plain http to a non-loopback index. */
+  allowHttp?: boolean;
+  /** On indexes without serials (--all), the most projects polled per round. */
+  maxPollsPerRound?: number;
+  /** distsum's version, for the User-Agent. */
+  version: string;
+}
+
+/**
+ * A FollowConfig for `index` with the defaults of `distsum log follow` (every project, 60 s
+ * interval, file-added-late after 14 days, 24 h manifest grace, follow-lagging after ten
+ * intervals but at least 15 minutes, 4 requests in flight), overridden by `over`.
+ */
+export function followConfig(index: string, over: Partial<FollowConfig> & { version: string }): FollowConfig {
+  const intervalMs = over.intervalMs ?? 60_000;
+  return {
+    index,
+    intervalMs,
+    once: false,
+    verifyRate: 0,
+    lateAfterMs: 14 * 86_400_000,
+    manifestGraceMs: 86_400_000,
+    lagAfterMs: Math.max(10 * intervalMs, 15 * 60_000),
+    concurrency: 4,
+    ...over,
+  };
+}
+
+/** How to run a follower. */
+export interface FollowerOptions {
+  /** The log, opened as the writer. The follower never closes it. */
+  log: OpenLog;
+  config: FollowConfig;
+  channels: AlertChannel[];
+  /** Directory holding watches.json (default: the log's data directory). */
+  watchesDir?: string;
+  /** Operator messages (stderr). */
+  say?: (line: string) => void;
+  now?: () => Date;
+  /** Overrides for the index client (transport, backoff, timeouts): tests. */
+  clientOptions?: Partial<IndexClientOptions>;
+  /** Manifest fetcher (default: https/file/loopback http). */
+  fetchText?: TextFetch;
+}
+
+/** What the follower reports (also stored as JSON for /api/v1/status). */
+export interface FollowerStatus {
+  index: string;
+  mode: 'all' | 'projects';
+  state: 'starting' | 'backfilling' | 'following' | 'stopped' | 'failed';
+  round: number;
+  /** Projects the follower knows (has processed at least once). */
+  known_projects: number;
+  /** Projects still to poll in the current round. */
+  pending: number;
+  round_started: string | null;
+  last_round_finished: string | null;
+  /** Last time a round finished with nothing left to do. */
+  caught_up: string | null;
+  /** Totals since this follower started. */
+  polled: number;
+  appended: number;
+  alerts: number;
+  errors: number;
+  downloaded: number;
+  delivered: number;
+  last_error: string | null;
+  tree_size: number;
+  interval_ms: number;
+  updated: string;
+}
+
+/** A running follower. */
+export interface FollowerHandle {
+  /** Resolves once the follower checked the log and the index and began its first round. */
+  ready: Promise<void>;
+  /** Resolves when the follower stopped (stop(), or after one round with `once`); rejects on a fatal error. */
+  done: Promise<FollowerStatus>;
+  /** The current status. */
+  state(): FollowerStatus;
+  /** Stops after the projects in hand, saves state, waits for delivery of recorded alerts. Idempotent. */
+  stop(): Promise<void>;
+  /** New alerts recorded by this follower (ids). */
+  newAlerts(): number[];
+}
+
+// Projects processed per flush of the snapshot and status at most, and the time between flushes.
+const FLUSH_EVERY_MS = 1000;
+// Projects in flight per HTTP slot: most of them wait for a commit, which batches them.
+const WORKERS_PER_SLOT = 16;
+// How long a write waits for others to share its transaction (adds this to an alert's latency).
+const LINGER_MS = 20;
+
+/**
+ * Starts following `opts.config.index` into `opts.log`. Returns at once; see FollowerHandle. A
+ * log follows exactly one index: if the log follows another, `ready` and `done` reject with a
+ * UsageError and nothing is written.
+ */
+export function startFollower(opts: FollowerOptions): FollowerHandle {
+  const cfg = opts.config;
+  const log = opts.log;
+  if (!log.writer) throw new UsageError('the follower needs the log opened as the writer');
+  const writer = log.writer;
+  const store = log.store;
+  const now = opts.now ?? (() => new Date());
+  const say = opts.say ?? (() => undefined);
+  const client: IndexClient = createIndexClient({
+    indexUrl: cfg.index,
+    version: cfg.version,
+    allowHttp: cfg.allowHttp,
+    jsonApi: cfg.useJsonApi,
+    semaphore: createSemaphore(cfg.concurrency),
+    ...opts.clientOptions,
+  });
+  const fetchText = opts.fetchText ?? textFetch({ userAgent: client.userAgent });
+  const layouts = cfg.digestHosts ?? [PYTHONHOSTED];
+  const pollOpts: PollOptions = {
+    verifyRate: cfg.verifyRate,
+    lateAfterMs: cfg.lateAfterMs,
+    useJsonApi: client.urls.jsonApi !== undefined,
+    layouts,
+  };
+
+  const status: FollowerStatus = {
+    index: client.urls.simple,
+    mode: cfg.projects ? 'projects' : 'all',
+    state: 'starting',
+    round: 0,
+    known_projects: 0,
+    pending: 0,
+    round_started: null,
+    last_round_finished: null,
+    caught_up: null,
+    polled: 0,
+    appended: 0,
+    alerts: 0,
+    errors: 0,
+    downloaded: 0,
+    delivered: 0,
+    last_error: null,
+    tree_size: writer.size(),
+    interval_ms: cfg.intervalMs,
+    updated: now().toISOString(),
+  };
+  const newIds: number[] = [];
+  const stopper = new AbortController();
+  let global: GlobalState = {};
+  let snapshot: Snapshot = emptySnapshot();
+  let dispatcher: Dispatcher | undefined;
+  let lastList: { list: SimpleIndex; validators: Validators } | undefined;
+  let backoffUntil = 0;
+  let watches: Watch[] = [];
+
+  // ---- batched writes ----
+  // Batching: many projects finish within a few milliseconds of each other during a backfill.
+  const linger = { lingerMs: LINGER_MS };
+  const writeMeta = coalesce<[string, string], void>(async (writes) => {
+    await store.readWrite(async (tx) => {
+      for (const [k, v] of writes) await tx.setMeta(k, v);
+    });
+    return writes.map(() => undefined);
+  }, linger);
+  const recordAlerts = coalesce<NewAlert, number | undefined>((alerts) => writer.addAlerts(alerts), linger);
+  const appendClaims = coalesce<Claim, Outcome>((claims) => writer.append(claims), linger);
+
+  async function addAlerts(alerts: NewAlert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    const ids = await recordAlerts(alerts);
+    noteIds(ids);
+  }
+  function noteIds(ids: (number | undefined)[]): void {
+    let fresh = 0;
+    for (const id of ids) {
+      if (id === undefined) continue;
+      newIds.push(id);
+      fresh++;
+    }
+    if (fresh > 0) {
+      status.alerts += fresh;
+      dispatcher?.kick();
+    }
+  }
+  async function append(claims: Claim[]): Promise<Outcome[]> {
+    if (claims.length === 0) return [];
+    const outcomes = await appendClaims(claims);
+    noteIds(outcomes.map((o) => (o.status === 'conflict' ? o.alertId : undefined)));
+    status.appended += outcomes.filter((o) => o.status === 'appended').length;
+    status.tree_size = writer.size();
+    return outcomes;
+  }
+
+  async function logged(names: string[]): Promise<Map<string, Entry>> {
+    if (names.length === 0) return new Map();
+    const idx = await store.readOnly((tx) => tx.findFilenames(names));
+    const found: number[] = [];
+    idx.forEach((i) => i !== undefined && found.push(i));
+    if (found.length === 0) return new Map();
+    const es = await writer.entries(found);
+    return new Map(es.map((e) => [e.entry.filename, e.entry]));
+  }
+
+  async function projectEntries(project: string): Promise<Entry[]> {
+    const out: Entry[] = [];
+    let after = -1;
+    for (;;) {
+      const page = await writer.lookupProject(project, after, 10_000);
+      for (const e of page) out.push(e.entry);
+      if (page.length < 10_000) return out;
+      after = page[page.length - 1].index;
+    }
+  }
+
+  async function loadState(name: string): Promise<ProjectState | undefined> {
+    const raw = await store.readOnly((tx) => tx.getMeta(projectKey(name)));
+    const s = decodeProjectState(raw);
+    if (raw !== undefined && s === undefined) say(`distsum: the stored follower state of ${name} is damaged; starting that project afresh`);
+    return s;
+  }
+
+  // ---- one project ----
+
+  async function processProject(name: string, listedSerial: number | undefined, watch: Watch | undefined): Promise<boolean> {
+    const prev = await loadState(name);
+    const t = now();
+    let res;
+    try {
+      res = await pollProject(name, prev, { client, logged, now }, pollOpts);
+    } catch (e) {
+      const msg = errorMessage(e);
+      status.errors++;
+      status.last_error = `${name}: ${msg}`;
+      if (e instanceof IndexHttpError && (e.status === 429 || e.status === 503)) {
+        backoffUntil = Math.max(backoffUntil, t.getTime() + (e.retryAfterMs ?? 60_000));
+      }
+      const since = prev?.errorSince ?? t.getTime();
+      await addAlerts([followErrorAlert(name, msg, (e as { url?: string }).url, new Date(since), t)]);
+      await writeMeta([[projectKey(name), encodeProjectState({ ...(prev ?? emptyProjectState()), errorSince: since })]]);
+      return false;
+    }
+    status.polled++;
+    let state = res.state;
+    let complete = true;
+    let serial: number | null = listedSerial ?? null;
+    let gone = false;
+    if (res.kind === 'listed') {
+      status.downloaded += res.downloaded;
+      await addAlerts(res.alerts);
+      await append(res.claims);
+      if (!res.complete) {
+        complete = false;
+        status.errors++;
+        status.last_error = `${name}: ${res.problems[0]}`;
+        const since = prev?.errorSince ?? t.getTime();
+        state.errorSince = since;
+        await addAlerts([followErrorAlert(name, res.problems.join('; ').slice(0, 2000), res.listing.source, new Date(since), t)]);
+      }
+      // A page older than the list (a stale cache) must be polled again.
+      if (res.serial !== undefined && (serial === null || res.serial < serial)) serial = res.serial;
+      gone = res.gone;
+    }
+    if (watch !== undefined) state = await manifestPhase(watch, state);
+    await writeMeta([[projectKey(name), encodeProjectState(state)]]);
+    if (complete) setKnown(snapshot, name, gone && !cfg.projects ? undefined : { serial, polled: t.getTime() });
+    return complete;
+  }
+
+  async function manifestPhase(watch: Watch, state: ProjectState): Promise<ProjectState> {
+    try {
+      const r = await checkManifests(watch, state, await projectEntries(watch.project), { fetchText, now }, { graceMs: cfg.manifestGraceMs, recheckMs: cfg.intervalMs });
+      await addAlerts(r.alerts);
+      return { ...state, manifests: r.manifests };
+    } catch (e) {
+      say(`distsum: checking the manifests of ${watch.project} failed: ${errorMessage(e)}`);
+      return state;
+    }
+  }
+
+  // ---- flushing state ----
+
+  async function flush(): Promise<void> {
+    status.known_projects = snapshot.projects.size;
+    status.updated = now().toISOString();
+    status.delivered = dispatcher?.delivered() ?? 0;
+    const { writes, buckets } = takeSnapshotWrites(snapshot);
+    try {
+      await writeMeta([...writes, [GLOBAL_KEY, encodeGlobalState(global)], [STATUS_KEY, JSON.stringify(status)]]);
+    } catch (e) {
+      redirty(snapshot, buckets);
+      throw e;
+    }
+    await checkLag();
+  }
+
+  async function checkLag(): Promise<void> {
+    if (global.caughtUp === undefined) return;
+    const t = now();
+    if (t.getTime() - global.caughtUp <= cfg.lagAfterMs) return;
+    await addAlerts([laggingAlert(new Date(global.caughtUp), status.pending, t)]);
+  }
+
+  // ---- a round ----
+
+  function watchesNow(): Watch[] {
+    try {
+      watches = loadWatches(opts.watchesDir ?? log.paths.dir);
+    } catch (e) {
+      say(`distsum: ${errorMessage(e)} (keeping the watches read before)`);
+    }
+    return watches;
+  }
+
+  // Projects to poll this round with the serial the list gives them; undefined when the list failed.
+  async function plan(ws: Watch[]): Promise<Map<string, number | undefined> | undefined> {
+    const todo = new Map<string, number | undefined>();
+    if (cfg.projects) {
+      for (const p of cfg.projects) todo.set(p, undefined);
+      for (const w of ws) todo.set(w.project, undefined);
+      return todo;
+    }
+    const t = now();
+    let list: SimpleIndex;
+    try {
+      // Conditional only against a list this process holds: a 304 must have something to reuse.
+      const r = await client.getProjectList(lastList?.validators);
+      if (r.notModified) list = lastList!.list;
+      else {
+        list = r.value;
+        lastList = { list, validators: r.validators };
+      }
+      delete global.listErrorSince;
+    } catch (e) {
+      const msg = errorMessage(e);
+      status.errors++;
+      status.last_error = `project list: ${msg}`;
+      if (e instanceof IndexHttpError && (e.status === 429 || e.status === 503)) backoffUntil = Math.max(backoffUntil, t.getTime() + (e.retryAfterMs ?? 60_000));
+      global.listErrorSince ??= t.getTime();
+      await addAlerts([followErrorAlert(INDEX_WIDE, msg, client.urls.simple, new Date(global.listErrorSince), t)]);
+      return undefined;
+    }
+    const listed = new Set<string>();
+    if (list.projects.length > 0 && hasSerials(list.projects)) {
+      for (const p of list.projects) {
+        listed.add(p.normalizedName);
+        const k = snapshot.projects.get(p.normalizedName);
+        if (k === undefined || k.serial === null || k.serial !== p.lastSerial) todo.set(p.normalizedName, p.lastSerial);
+      }
+    } else {
+      const names = list.projects.map((p) => p.normalizedName);
+      for (const n of names) listed.add(n);
+      const polled = new Map<string, number>();
+      for (const [n, k] of snapshot.projects) polled.set(n, k.polled);
+      for (const n of planPolls(names, polled, { nowMs: t.getTime(), intervalMs: cfg.intervalMs, maxPolls: cfg.maxPollsPerRound ?? 10_000 })) todo.set(n, undefined);
+    }
+    // Projects gone from the list: their page decides (404 removes their files).
+    for (const n of snapshot.projects.keys()) if (!listed.has(n)) todo.set(n, undefined);
+    return todo;
+  }
+
+  async function round(): Promise<boolean> {
+    const started = now();
+    status.round++;
+    status.round_started = started.toISOString();
+    const ws = watchesNow();
+    const watchOf = new Map(ws.map((w) => [w.project, w]));
+    const todo = await plan(ws);
+    if (todo === undefined) {
+      await flush();
+      return false;
+    }
+    if (!cfg.projects) {
+      // Watched projects are checked every round, changed or not: their manifests may be due.
+      for (const w of ws) if (!todo.has(w.project) && snapshot.projects.has(w.project)) await recheckManifests(w);
+    }
+    const names = [...todo.keys()];
+    status.pending = names.length;
+    status.state = global.caughtUp === undefined ? 'backfilling' : 'following';
+    let ok = true;
+    let next = 0;
+    let lastFlush = Date.now();
+    let flushing: Promise<void> | undefined;
+    // A failed background flush (the store) ends the round with its error.
+    let flushError: { e: unknown } | undefined;
+    const workers = Math.max(1, Math.min(names.length, cfg.concurrency * WORKERS_PER_SLOT));
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < names.length && !stopper.signal.aborted) {
+          const wait = backoffUntil - now().getTime();
+          if (wait > 0) await sleep(Math.min(wait, cfg.intervalMs * 10 + 60_000));
+          if (stopper.signal.aborted) break;
+          const name = names[next++];
+          try {
+            if (!(await processProject(name, todo.get(name), watchOf.get(name)))) ok = false;
+          } catch (e) {
+            // A store failure: the other workers stop too, and the follower ends with it.
+            stopper.abort();
+            throw e;
+          }
+          status.pending--;
+          if (Date.now() - lastFlush >= FLUSH_EVERY_MS && flushing === undefined) {
+            lastFlush = Date.now();
+            flushing = flush()
+              .catch((e: unknown) => void (flushError ??= { e }))
+              .finally(() => (flushing = undefined));
+          }
+        }
+      }),
+    );
+    if (flushing) await flushing;
+    if (flushError) throw flushError.e;
+    const complete = ok && next >= names.length && !stopper.signal.aborted;
+    const finished = now();
+    status.last_round_finished = finished.toISOString();
+    if (complete) {
+      global.caughtUp = started.getTime();
+      status.caught_up = started.toISOString();
+      status.state = 'following';
+    }
+    await flush();
+    say(
+      `distsum: round ${status.round}: polled ${names.length - status.pending} of ${names.length} projects, tree size ${writer.size()}, ${status.appended} appended and ${status.alerts} alerts since start${complete ? '' : ' (incomplete)'}`,
+    );
+    return complete;
+  }
+
+  async function recheckManifests(w: Watch): Promise<void> {
+    const s = await loadState(w.project);
+    if (s === undefined) return;
+    const next = await manifestPhase(w, s);
+    await writeMeta([[projectKey(w.project), encodeProjectState(next)]]);
+  }
+
+  async function sleep(ms: number): Promise<void> {
+    if (ms <= 0 || stopper.signal.aborted) return;
+    await delay(ms, undefined, { signal: stopper.signal }).catch(() => undefined);
+  }
+
+  // ---- lifecycle ----
+
+  async function start(): Promise<void> {
+    global = decodeGlobalState(await store.readOnly((tx) => tx.getMeta(GLOBAL_KEY)));
+    if (global.index !== undefined && global.index !== client.urls.simple) {
+      throw new UsageError(`this log follows ${global.index}; it cannot follow ${client.urls.simple} too (a log follows exactly one index; use another --data)`);
+    }
+    if (global.index === undefined) {
+      global.index = client.urls.simple;
+      await writeMeta([[GLOBAL_KEY, encodeGlobalState(global)]]);
+    }
+    snapshot = await store.readOnly((tx) => loadSnapshot(tx));
+    status.known_projects = snapshot.projects.size;
+    if (global.caughtUp !== undefined) status.caught_up = new Date(global.caughtUp).toISOString();
+    dispatcher = await startDispatcher({
+      listAfter: (afterId, limit) => writer.listAlerts({ afterId, limit }),
+      loadCursor: async () => {
+        const v = await store.readOnly((tx) => tx.getMeta(DELIVERED_KEY));
+        return v !== undefined && /^[0-9]{1,15}$/.test(v) ? Number(v) : undefined;
+      },
+      saveCursor: (id) => writeMeta([[DELIVERED_KEY, String(id)]]).then(() => undefined),
+      channels: opts.channels,
+      say,
+    });
+    // Alerts recorded before a crash and not yet delivered go out now.
+    dispatcher.kick();
+  }
+
+  let readyResolve!: () => void;
+  let readyReject!: (e: unknown) => void;
+  const ready = new Promise<void>((res, rej) => {
+    readyResolve = res;
+    readyReject = rej;
+  });
+  ready.catch(() => undefined);
+
+  async function run(): Promise<FollowerStatus> {
+    try {
+      await start();
+    } catch (e) {
+      status.state = 'failed';
+      readyReject(e);
+      throw e;
+    }
+    readyResolve();
+    try {
+      while (!stopper.signal.aborted) {
+        const t0 = now().getTime();
+        await round();
+        if (cfg.once) break;
+        const wait = Math.max(t0 + cfg.intervalMs, backoffUntil) - now().getTime();
+        await sleep(wait);
+      }
+      status.state = 'stopped';
+      await flush();
+      await dispatcher?.idle();
+      status.delivered = dispatcher?.delivered() ?? 0;
+      return status;
+    } catch (e) {
+      status.state = 'failed';
+      status.last_error = errorMessage(e);
+      await flush().catch(() => undefined);
+      throw e;
+    } finally {
+      await dispatcher?.stop();
+    }
+  }
+
+  const done = run();
+  done.catch(() => undefined);
+  return {
+    ready,
+    done,
+    state: () => ({ ...status, tree_size: writer.size(), delivered: dispatcher?.delivered() ?? 0 }),
+    async stop() {
+      stopper.abort();
+      await done.catch(() => undefined);
+    },
+    newAlerts: () => [...newIds],
+  };
+}

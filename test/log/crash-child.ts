@@ -1,0 +1,23 @@
+// Child process of crash.test.ts (not a test itself): imports a JSON-lines file into the log in
+// `dir` as its writer, printing "ack N" after each committed batch, where N counts the input's
+// claims committed so far (in input order). The parent kills it with SIGKILL at random moments.
+
+import { createReadStream } from 'node:fs';
+import { openDataDir } from '../../src/log/datadir.ts';
+import { jsonLinesItems, runImport } from '../../src/log/import.ts';
+
+const [dir, input, batchArg] = process.argv.slice(2);
+const batch = Number(batchArg);
+const log = await openDataDir(dir, { writer: true, now: () => new Date(), maxBatch: batch });
+// Pipes to the parent are synchronous on Linux: each line is out before the next batch starts.
+process.stdout.write('ready\n');
+await runImport((claims) => log.writer!.append(claims), jsonLinesItems(createReadStream(input), input), {
+  strict: false,
+  batch,
+  onProblem: (p) => {
+    throw new Error(`unexpected problem ${p.where}: ${p.message}`);
+  },
+  onAppended: (s) => process.stdout.write(`ack ${s.appended + s.present + s.conflicts}\n`),
+});
+await log.close();
+process.stdout.write('done\n');

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { BUCKETS, bucketKey, bucketOf, decodeBucket, emptySnapshot, encodeBucket, loadSnapshot, redirty, setKnown, takeSnapshotWrites, type Known } from '../../src/monitor/snapshot.ts';
+import type { ReadTx } from '../../src/store/store.ts';
+
+test('bucket numbers are the first three hex digits of sha256(name)', () => {
+  // sha256("requests") starts ec7: with python3 -c "import hashlib; print(hashlib.sha256(b'requests').hexdigest()[:3])"
+  assert.equal(bucketOf('requests'), 0xec7);
+  assert.equal(bucketKey(0x0b4), 'follow/s/0b4');
+  fc.assert(fc.property(fc.string(), (s) => bucketOf(s) >= 0 && bucketOf(s) < BUCKETS));
+});
+
+test('a snapshot saved bucket by bucket loads back the same', async () => {
+  const s = emptySnapshot();
+  const want = new Map<string, Known>();
+  for (let i = 0; i < 500; i++) {
+    const k: Known = { serial: i % 3 === 0 ? null : i * 7, polled: 1000 + i };
+    setKnown(s, `p-${i}`, k);
+    want.set(`p-${i}`, k);
+  }
+  setKnown(s, 'p-3', undefined);
+  want.delete('p-3');
+  const { writes } = takeSnapshotWrites(s);
+  assert.equal(s.dirty.size, 0);
+  const meta = new Map(writes);
+  const tx = { getMeta: async (k: string) => meta.get(k) } as unknown as ReadTx;
+  const back = await loadSnapshot(tx);
+  assert.deepEqual(back.projects, want);
+  assert.deepEqual(takeSnapshotWrites(back).writes, []);
+});
+
+test('only changed buckets are written, and a failed save can be retried', () => {
+  const s = emptySnapshot();
+  setKnown(s, 'a', { serial: 1, polled: 1 });
+  setKnown(s, 'b', { serial: 2, polled: 2 });
+  const first = takeSnapshotWrites(s);
+  assert.deepEqual(first.buckets.sort(), [...new Set([bucketOf('a'), bucketOf('b')])].sort());
+  setKnown(s, 'a', { serial: 3, polled: 3 });
+  const second = takeSnapshotWrites(s);
+  assert.deepEqual(second.buckets, [bucketOf('a')]);
+  redirty(s, second.buckets);
+  assert.deepEqual(takeSnapshotWrites(s).writes, second.writes);
+  setKnown(s, 'never-there', undefined);
+  assert.equal(s.dirty.size, 0);
+});
+
+test('damaged buckets are skipped entry by entry, never thrown', () => {
+  const into = new Map<string, Known>();
+  const b = bucketOf('x');
+  decodeBucket(JSON.stringify({ x: [5, 6], y: [1, 2], z: ['a', 1], w: [1] }), b, into);
+  // y is not in bucket b (unless it hashes there), z and w are malformed.
+  const expectY = bucketOf('y') === b;
+  assert.deepEqual(into.get('x'), { serial: 5, polled: 6 });
+  assert.equal(into.has('y'), expectY);
+  assert.equal(into.has('z'), false);
+  fc.assert(fc.property(fc.oneof(fc.string(), fc.json()), fc.integer({ min: 0, max: BUCKETS - 1 }), (v, n) => {
+    const m = new Map<string, Known>();
+    decodeBucket(v, n, m);
+    return [...m.keys()].every((k) => bucketOf(k) === n);
+  }));
+  const s = emptySnapshot();
+  setKnown(s, 'x', { serial: null, polled: 0 });
+  const m = new Map<string, Known>();
+  decodeBucket(encodeBucket(s, b), b, m);
+  assert.deepEqual(m.get('x'), { serial: null, polled: 0 });
+});

@@ -1,0 +1,201 @@
+// The SQLite store: every operation of the Store interface, transaction atomicity and isolation, the
+// single-writer lock (in-process and across processes, including after kill -9), and bad files.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import type { NewAlert, Store } from '../../src/store/store.ts';
+import { StoreConflictError, StoreCorruptError, StoreIOError, StoreMissingError, WriterLockedError } from '../../src/store/errors.ts';
+import { ExitCode } from '../../src/errors.ts';
+
+function tmp(t: { after: (fn: () => void) => void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'distsum-store-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+function writable(dir: string): Store {
+  return openSqliteStore(join(dir, 'log.db'), { create: true, writerLock: join(dir, 'writer.lock') });
+}
+
+const sha = (b: number) => new Uint8Array(32).fill(b);
+const alert = (key: string, over: Partial<NewAlert> = {}): NewAlert => ({
+  kind: 'hash-changed',
+  severity: 'critical',
+  project: 'p',
+  filename: 'p-1.0.tar.gz',
+  version: '1.0',
+  created: '2024-01-01T00:00:00.000Z',
+  details: { a: [1, 'x'] },
+  dedupKey: key,
+  ...over,
+});
+
+test('meta, checkpoints, tiles and bundles round-trip; partial data is replaced', async (t) => {
+  const s = writable(tmp(t));
+  t.after(() => s.close());
+  await s.readWrite(async (tx) => {
+    await tx.setMeta('origin', 'o');
+    await tx.setMeta('origin', 'o2');
+    await tx.addCheckpoint({ size: 0, hash: sha(0), note: new Uint8Array([1]), created: 5 });
+    await tx.addCheckpoint({ size: 7, hash: sha(7), note: new Uint8Array([7]), created: 6 });
+    await tx.addCheckpoint({ size: 3, hash: sha(3), note: new Uint8Array([3]), created: 7 });
+    await tx.putTiles([{ level: 0, n: 0, data: sha(1) }]);
+    await tx.putTiles([{ level: 0, n: 0, data: new Uint8Array([...sha(1), ...sha(2)]) }, { level: 1, n: 4, data: sha(9) }]);
+    await tx.putBundles([{ n: 2, data: new Uint8Array([0, 1, 65]) }]);
+  });
+  await s.readOnly(async (tx) => {
+    assert.equal(await tx.getMeta('origin'), 'o2');
+    assert.equal(await tx.getMeta('nothing'), undefined);
+    assert.deepEqual(await tx.latestCheckpoint(), { size: 7, hash: sha(7), note: new Uint8Array([7]), created: 6 });
+    assert.deepEqual((await tx.checkpoints(-1, 10)).map((c) => c.size), [0, 3, 7]);
+    assert.deepEqual((await tx.checkpoints(0, 1)).map((c) => c.size), [3]);
+    assert.deepEqual(await tx.readTiles([{ level: 1, n: 4 }, { level: 0, n: 0 }, { level: 0, n: 1 }]), [sha(9), new Uint8Array([...sha(1), ...sha(2)]), undefined]);
+    assert.deepEqual(await tx.readBundles([2, 3]), [new Uint8Array([0, 1, 65]), undefined]);
+  });
+  await assert.rejects(s.readWrite((tx) => tx.addCheckpoint({ size: 3, hash: sha(1), note: new Uint8Array(), created: 0 })), StoreConflictError);
+});
+
+test('entry indexes: file name, sha256 prefix and project runs; one entry per file name', async (t) => {
+  const s = writable(tmp(t));
+  t.after(() => s.close());
+  const e = (index: number, filename: string, project: string, sb: number) => ({ index, filename, project, sha256: sha(sb) });
+  await s.readWrite((tx) => tx.indexEntries([e(0, 'a-1.tar.gz', 'a', 1), e(1, 'a-2.tar.gz', 'a', 2), e(2, 'b-1.tar.gz', 'b', 1), e(3, 'a-3.tar.gz', 'a', 3)]));
+  await s.readWrite((tx) => tx.indexEntries([e(4, 'a-4.tar.gz', 'a', 4)]));
+  // Same first 6 bytes, different digest: a candidate the caller must check.
+  const near = sha(1);
+  near[31] = 9;
+  await s.readWrite((tx) => tx.indexEntries([e(5, 'c-1.tar.gz', 'c', 0)]).then(() => tx.indexEntries([{ index: 6, filename: 'c-2.tar.gz', project: 'c', sha256: near }])));
+  await s.readOnly(async (tx) => {
+    assert.deepEqual(await tx.findFilenames(['b-1.tar.gz', 'nope', 'a-4.tar.gz', 'b-1.tar.gz']), [2, undefined, 4, 2]);
+    // More names than one query takes.
+    const many = Array.from({ length: 700 }, (_, i) => (i === 650 ? 'a-3.tar.gz' : `x${i}`));
+    const found = await tx.findFilenames(many);
+    assert.equal(found[650], 3);
+    assert.equal(found.filter((x) => x !== undefined).length, 1);
+    assert.deepEqual(await tx.findSha256(sha(1), 10), [0, 2, 6]);
+    assert.deepEqual(await tx.findSha256(sha(1), 2), [0, 2]);
+    assert.deepEqual(await tx.findSha256(sha(8), 10), []);
+    assert.deepEqual(await tx.findProject('a', -1, 10), [{ first: 0, count: 2 }, { first: 3, count: 1 }, { first: 4, count: 1 }]);
+    assert.deepEqual(await tx.findProject('a', 1, 10), [{ first: 3, count: 1 }, { first: 4, count: 1 }]);
+    assert.deepEqual(await tx.findProject('a', 0, 1), [{ first: 0, count: 2 }]);
+    assert.deepEqual(await tx.findProject('zzz', -1, 10), []);
+  });
+  // A second entry for a file name is refused, and the whole transaction with it.
+  await assert.rejects(
+    s.readWrite(async (tx) => {
+      await tx.setMeta('k', 'v');
+      await tx.indexEntries([e(7, 'new.whl', 'n', 7), e(8, 'a-1.tar.gz', 'a', 8)]);
+    }),
+    StoreConflictError,
+  );
+  await s.readOnly(async (tx) => {
+    assert.equal(await tx.getMeta('k'), undefined);
+    assert.deepEqual(await tx.findFilenames(['new.whl', 'a-1.tar.gz']), [undefined, 0]);
+  });
+  await assert.rejects(s.readWrite((tx) => tx.indexEntries([e(9, 'q', 'q', 1), e(11, 'r', 'r', 1)])), /contiguous/);
+});
+
+test('alerts: dedup by key, filters, paging, resolve once', async (t) => {
+  const s = writable(tmp(t));
+  t.after(() => s.close());
+  const ids = await s.readWrite((tx) => tx.addAlerts([alert('k1'), alert('k2', { project: 'q', filename: undefined, version: undefined, kind: 'error', severity: 'warning' }), alert('k1')]));
+  assert.equal(ids.length, 3);
+  assert.ok(ids[0]! > 0 && ids[1]! > ids[0]!);
+  assert.equal(ids[2], undefined);
+  assert.deepEqual(await s.readWrite((tx) => tx.addAlerts([alert('k1')])), [undefined]);
+  const all = await s.readOnly((tx) => tx.listAlerts({ limit: 10 }));
+  assert.equal(all.length, 2);
+  assert.deepEqual(all[0], { id: ids[0], ...alert('k1') });
+  assert.deepEqual(all[1], { id: ids[1], kind: 'error', severity: 'warning', project: 'q', created: all[1].created, details: { a: [1, 'x'] }, dedupKey: 'k2' });
+  assert.deepEqual((await s.readOnly((tx) => tx.listAlerts({ project: 'q', limit: 10 }))).map((a) => a.id), [ids[1]]);
+  assert.deepEqual((await s.readOnly((tx) => tx.listAlerts({ kind: 'hash-changed', limit: 10 }))).map((a) => a.id), [ids[0]]);
+  assert.deepEqual((await s.readOnly((tx) => tx.listAlerts({ filename: 'p-1.0.tar.gz', limit: 10 }))).map((a) => a.id), [ids[0]]);
+  assert.deepEqual((await s.readOnly((tx) => tx.listAlerts({ afterId: ids[0], limit: 10 }))).map((a) => a.id), [ids[1]]);
+  assert.equal(await s.readWrite((tx) => tx.resolveAlert(ids[0]!, '2024-02-02T00:00:00.000Z')), true);
+  assert.equal(await s.readWrite((tx) => tx.resolveAlert(ids[0]!, '2024-03-03T00:00:00.000Z')), false);
+  assert.equal(await s.readWrite((tx) => tx.resolveAlert(999, '2024-03-03T00:00:00.000Z')), false);
+  const open = await s.readOnly((tx) => tx.listAlerts({ open: true, limit: 10 }));
+  assert.deepEqual(open.map((a) => a.id), [ids[1]]);
+  const resolved = (await s.readOnly((tx) => tx.listAlerts({ limit: 1 })))[0];
+  assert.equal(resolved.resolvedAt, '2024-02-02T00:00:00.000Z');
+});
+
+test('a reader sees committed state only, and a failed write leaves nothing', async (t) => {
+  const s = writable(tmp(t));
+  t.after(() => s.close());
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const writing = s.readWrite(async (tx) => {
+    await tx.setMeta('x', '1');
+    await gate;
+  });
+  // The write transaction is open and has written; a read-only transaction does not see it.
+  await new Promise((r) => setImmediate(r));
+  assert.equal(await s.readOnly((tx) => tx.getMeta('x')), undefined);
+  release();
+  await writing;
+  assert.equal(await s.readOnly((tx) => tx.getMeta('x')), '1');
+  await assert.rejects(
+    s.readWrite(async (tx) => {
+      await tx.setMeta('y', '2');
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  assert.equal(await s.readOnly((tx) => tx.getMeta('y')), undefined);
+});
+
+test('a second writer is refused while the first holds the lock, in-process and across processes', async (t) => {
+  const dir = tmp(t);
+  const first = writable(dir);
+  assert.throws(() => writable(dir), (e: unknown) => e instanceof WriterLockedError && e.exitCode === ExitCode.Usage && /another distsum process/.test((e as Error).message));
+  // Readers need no lock.
+  const reader = openSqliteStore(join(dir, 'log.db'));
+  assert.equal(await reader.readOnly((tx) => tx.getMeta('schema')), '1');
+  await assert.rejects(reader.readWrite(async () => undefined), StoreIOError);
+  await reader.close();
+  await first.close();
+  await first.close(); // idempotent
+
+  // Another process takes the lock; we are refused until it is killed with SIGKILL.
+  const storeUrl = new URL('../../src/store/sqlite.ts', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '-e', `import(${JSON.stringify(storeUrl)}).then((m) => { m.openSqliteStore(${JSON.stringify(join(dir, 'log.db'))}, { writerLock: ${JSON.stringify(join(dir, 'writer.lock'))} }); console.log('locked'); setInterval(() => {}, 1000); })`],
+    { cwd: resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  const [chunk] = await once(child.stdout!, 'data');
+  assert.equal(String(chunk).trim(), 'locked');
+  assert.throws(() => writable(dir), WriterLockedError);
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  const again = writable(dir);
+  await again.close();
+});
+
+test('missing, foreign and damaged files are one-line errors', async (t) => {
+  const dir = tmp(t);
+  assert.throws(() => openSqliteStore(join(dir, 'nope.db')), (e: unknown) => e instanceof StoreMissingError && /no log store at/.test((e as Error).message));
+  writeFileSync(join(dir, 'garbage.db'), 'this is not a database, just some text that is long enough to fill a header.'.repeat(20));
+  assert.throws(() => openSqliteStore(join(dir, 'garbage.db')), (e: unknown) => e instanceof StoreCorruptError && !(e as Error).message.includes('\n'));
+  // A valid SQLite file that is not ours.
+  const other = openSqliteStore(join(dir, 'real.db'), { create: true, writerLock: join(dir, 'l') });
+  await other.close();
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(dir, 'real.db'));
+  db.exec("UPDATE meta SET value = '99' WHERE key = 'schema'");
+  db.close();
+  assert.throws(() => openSqliteStore(join(dir, 'real.db')), /schema "99"/);
+  const db2 = new Database(join(dir, 'plain.db'));
+  db2.exec('CREATE TABLE t(x)');
+  db2.close();
+  assert.throws(() => openSqliteStore(join(dir, 'plain.db')), (e: unknown) => e instanceof StoreCorruptError && /not a distsum log store/.test((e as Error).message));
+  assert.throws(() => openSqliteStore(join(dir, 'plain.db'), { writerLock: join(dir, 'l2') }), StoreCorruptError);
+});
