@@ -4,8 +4,8 @@
 // the partial entry bundle. The sequencer keeps one in memory and grows it batch by batch; the tiles
 // and bundles it emits are exactly what the store must hold afterwards.
 
-import * as crypto from 'node:crypto';
 import type { Hash } from '../tlog/hash.ts';
+import { HASH_SIZE, nodeHash, recordHash } from '../tlog/hash.ts';
 import { splitStoredHashIndex, storedHashIndex, treeHash } from '../tlog/stored.ts';
 import type { HashReader } from '../tlog/stored.ts';
 import { TILE_HEIGHT, encodeEntryBundle, hashFromTile, tileForIndex } from '../tlog/tile.ts';
@@ -13,7 +13,7 @@ import type { StoredBundle, StoredTile } from '../store/store.ts';
 import { MissingHashError } from '../tlog/errors.ts';
 
 const WIDTH = 2 ** TILE_HEIGHT;
-const HASH = 32;
+const HASH = HASH_SIZE;
 
 /**
  * The right edge of a tree of `size` records. `hashes` maps the stored index of each maximal
@@ -135,36 +135,6 @@ export interface Growth {
   kept: Map<number, Hash>;
 }
 
-// SHA-256 in one native call: node:crypto's one-shot hash (Node >= 20.12) costs about half of
-// createHash().update().digest(), and the two hashes per record dominate appending.
-const sha256: (data: Uint8Array) => Uint8Array =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'buffer')
-    : (data) => crypto.createHash('sha256').update(data).digest();
-
-/**
- * A hasher for leaves and interior nodes with reused scratch buffers: the same values as tlog's
- * recordHash and nodeHash (RFC 6962 with 0x00 / 0x01 prefixes), at a fraction of the cost.
- */
-function fastHasher(): { leaf(rec: Uint8Array): Hash; node(left: Hash, right: Hash): Hash } {
-  let leafBuf = new Uint8Array(1024);
-  const nodeBuf = new Uint8Array(1 + 2 * HASH);
-  nodeBuf[0] = 0x01;
-  return {
-    leaf(rec) {
-      if (rec.length + 1 > leafBuf.length) leafBuf = new Uint8Array(rec.length + 1);
-      leafBuf[0] = 0x00;
-      leafBuf.set(rec, 1);
-      return sha256(leafBuf.subarray(0, rec.length + 1));
-    },
-    node(left, right) {
-      nodeBuf.set(left, 1);
-      nodeBuf.set(right, 1 + HASH);
-      return sha256(nodeBuf);
-    },
-  };
-}
-
 // Number of trailing 1 bits of n: the subtrees record n completes.
 function trailingOnes(n: number): number {
   let m = 0;
@@ -176,11 +146,6 @@ function trailingOnes(n: number): number {
   return m;
 }
 
-// Plain Uint8Array copies, so edges compare equal however their hashes were computed.
-function plain(h: Uint8Array): Hash {
-  return h.constructor === Uint8Array ? h : new Uint8Array(h);
-}
-
 /**
  * Appends `records` (entry bytes, each at most 65535 bytes) to the tree described by `edge` and
  * returns the new edge, its root and the changed tiles and bundles. Stored hashes produced whose
@@ -189,7 +154,6 @@ function plain(h: Uint8Array): Hash {
  * keeping the edge as a stack of subtree hashes by level (a compact range) instead of reading them.
  */
 export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySet<number> = new Set()): Growth {
-  const hasher = fastHasher();
   const kept = new Map<number, Hash>();
   // stack[l]: hash of the level-l complete subtree on the edge, when bit l of the size is set.
   const stack: (Hash | undefined)[] = [];
@@ -234,14 +198,14 @@ export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySe
   let stored = storedHashIndex(0, n); // where record n's leaf hash goes
   const keepAny = keep.size > 0;
   for (const rec of records) {
-    let h = hasher.leaf(rec);
-    if (keepAny && keep.has(stored)) kept.set(stored, plain(h));
+    let h = recordHash(rec);
+    if (keepAny && keep.has(stored)) kept.set(stored, h);
     emit(0, h);
     const m = trailingOnes(n);
     for (let l = 0; l < m; l++) {
-      h = hasher.node(stack[l]!, h);
+      h = nodeHash(stack[l]!, h);
       stack[l] = undefined;
-      if (keepAny && keep.has(stored + l + 1)) kept.set(stored + l + 1, plain(h));
+      if (keepAny && keep.has(stored + l + 1)) kept.set(stored + l + 1, h);
       emit(l + 1, h);
     }
     stack[m] = h;
@@ -275,7 +239,7 @@ export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySe
   }
   tiles.sort((a, b) => a.level - b.level || a.n - b.n);
   const hashes = new Map<number, Hash>();
-  for (const i of edgeIndexes(n)) hashes.set(i, plain(stack[splitStoredHashIndex(i).level]!));
+  for (const i of edgeIndexes(n)) hashes.set(i, stack[splitStoredHashIndex(i).level]!);
   const next: TreeEdge = { size: n, hashes, tiles: newTiles, bundle };
   return { edge: next, root: edgeRoot(next), tiles, bundles, kept };
 }
