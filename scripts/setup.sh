@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for distsum: the Debian packages the tests use as real peers, then the npm
-# dependencies. Safe to run again; installs only what is missing. Needs root (or sudo) for apt-get.
+# dependencies. (Benchmarks name the extra packages they need: wrk, nginx-light, golang-go, ...) Safe to run again; installs only what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ declare -A want=(
   [b2sum]=coreutils          # cksum/sha256sum/b2sum check manifests
   [python3]=python3          # hashlib digest oracle
   [openssl]=openssl          # independent Ed25519 for cosignatures
+  [chromium]=chromium        # the web pages in a real browser (playwright-core drives it)
 )
 missing=()
 for cmd in "${!want[@]}"; do

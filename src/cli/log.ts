@@ -24,6 +24,7 @@ import type { Claim, Outcome } from '../log/sequencer.ts';
 import { parseCheckpoint } from '../tlog/checkpoint.ts';
 import { openNote } from '../tlog/note.ts';
 import { registerFollow } from './follow.ts';
+import { registerServe } from './serve.ts';
 
 // Problems and conflicts listed individually before the rest are only counted.
 const MAX_LISTED = 100;
@@ -150,6 +151,7 @@ export function registerLog(program: Command, ctx: CliContext): void {
       });
     });
   registerFollow(log, ctx);
+  registerServe(log, ctx);
 }
 
 interface ImportCliOptions {

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { processContext, type CliContext } from './context.ts';
 import { DistsumError, ExitCode, errorMessage } from '../errors.ts';
+import { VERSION } from '../version.ts';
 import { registerHash } from './hash.ts';
 import { registerSign } from './sign.ts';
 import { registerManifest } from './manifest.ts';
@@ -10,9 +11,10 @@ import { registerUpload } from './upload.ts';
 import { registerCheck } from './check.ts';
 import { registerLog } from './log.ts';
 import { registerWatch } from './watch.ts';
+import { registerVerify } from './verify.ts';
+import { registerTrust } from './trust.ts';
 
-/** Version printed by `distsum --version`; kept in step with package.json by the release process. */
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.ts';
 
 /** Builds the program; each command module adds its subcommand. */
 export function buildProgram(ctx: CliContext): Command {
@@ -32,6 +34,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerCheck(program, ctx);
   registerLog(program, ctx);
   registerWatch(program, ctx);
+  registerVerify(program, ctx);
+  registerTrust(program, ctx);
   return program;
 }
 

@@ -1,0 +1,103 @@
+// Read-through cache of the log's tile data. Everything a tile path names is immutable once it
+// exists (a tile of width W never changes as the log grows; only new widths and tiles appear), so
+// values are cached without invalidation, keyed by their canonical C2SP path; "not in the tree yet"
+// is never cached. Concurrent misses for one key share one store read. Keying by path lets the
+// fast path (fastpath.ts) answer a request straight from the request URL.
+
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { LogReader } from '../log/log.ts';
+import { entriesPath, tilePath } from '../tlog/tile.ts';
+import { byteLru } from './lru.ts';
+import type { LruStats } from './lru.ts';
+import { buildTileTree, tileTreeBytes } from './tiletree.ts';
+import type { TileTree } from './tiletree.ts';
+
+const gzipAsync = promisify(gzip);
+
+/** Cached access to hash tiles, entry bundles (plain and gzip) and tile trees. */
+export interface TileCache {
+  /** Hash tile (level, n) at `width`, or undefined when the tree does not have it. */
+  hashTile(level: number, n: number, width: number): Promise<Uint8Array | undefined>;
+  /** Entry bundle n with `width` entries, gzip-compressed when `gz`; undefined when not in the tree. */
+  entryBundle(n: number, width: number, gz: boolean): Promise<Uint8Array | undefined>;
+  /** The node hashes of hash tile (level, n) at `width` (see buildTileTree), or undefined. */
+  tileTree(level: number, n: number, width: number): Promise<TileTree | undefined>;
+  /**
+   * The cached bytes for canonical tile path `path` (no leading slash), gzip-compressed when `gz`
+   * and it names an entry bundle; undefined when not in memory. Never reads the store.
+   */
+  peek(path: string, gz: boolean): Uint8Array | undefined;
+  /** The tile tree of (level, n, width) when it is in memory; never reads the store. */
+  peekTree(level: number, n: number, width: number): TileTree | undefined;
+  stats(): LruStats;
+}
+
+const GZ = 'gz:';
+// Tile trees are looked up several times per proof: a cheap key rather than the formatted path.
+const treeKey = (level: number, n: number, width: number) => `tree:${level}/${n}/${width}`;
+
+/** A cache over `reader` holding at most `maxBytes` of data. */
+export function tileCache(reader: LogReader, maxBytes: number): TileCache {
+  const lru = byteLru<Uint8Array | TileTree>(maxBytes);
+  const pending = new Map<string, Promise<Uint8Array | TileTree | undefined>>();
+
+  function cached<T extends Uint8Array | TileTree>(key: string, load: () => Promise<T | undefined>, size: (v: T) => number): Promise<T | undefined> {
+    const hit = lru.get(key);
+    if (hit !== undefined) return Promise.resolve(hit as T);
+    const inFlight = pending.get(key);
+    if (inFlight !== undefined) return inFlight as Promise<T | undefined>;
+    const p = load().then(
+      (v) => {
+        pending.delete(key);
+        if (v !== undefined) lru.set(key, v, size(v));
+        return v;
+      },
+      (e: unknown) => {
+        pending.delete(key);
+        throw e;
+      },
+    );
+    pending.set(key, p);
+    return p;
+  }
+
+  const bytes = (v: Uint8Array) => v.length;
+  // A prefix view would pin the whole (wider) stored value in memory: keep an exact copy instead.
+  const own = (v: Uint8Array | undefined) => (v === undefined || (v.byteOffset === 0 && v.buffer.byteLength === v.length) ? v : v.slice());
+  const api: TileCache = {
+    hashTile: (level, n, width) => cached(tilePath({ level, n, width }), async () => own(await reader.tile(level, n, width)), bytes),
+    entryBundle(n, width, gz) {
+      const path = entriesPath(n, width);
+      if (!gz) return cached(path, async () => own(await reader.entryBundle(n, width)), bytes);
+      return cached(
+        GZ + path,
+        async () => {
+          const plain = await api.entryBundle(n, width, false);
+          return plain === undefined ? undefined : new Uint8Array(await gzipAsync(plain, { level: 6 }));
+        },
+        bytes,
+      );
+    },
+    tileTree(level, n, width) {
+      return cached(
+        treeKey(level, n, width),
+        async () => {
+          const data = await api.hashTile(level, n, width);
+          return data === undefined ? undefined : buildTileTree(data);
+        },
+        tileTreeBytes,
+      );
+    },
+    peek(path, gz) {
+      const v = lru.get(gz && path.startsWith('tile/entries/') ? GZ + path : path);
+      return v instanceof Uint8Array ? v : undefined;
+    },
+    peekTree(level, n, width) {
+      const v = lru.get(treeKey(level, n, width));
+      return Array.isArray(v) ? v : undefined;
+    },
+    stats: () => lru.stats(),
+  };
+  return api;
+}

@@ -1,0 +1,71 @@
+// The tile cache over a real log: values by canonical path, "not yet" never cached, one read per
+// concurrent miss, gzip of bundles, bounded memory.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { tileCache } from '../../src/server/tilecache.ts';
+import type { LogReader } from '../../src/log/log.ts';
+import { logFixture, manyEntries } from './support/fixture.ts';
+import type { Fixture } from './support/fixture.ts';
+
+let f: Fixture;
+before(async () => {
+  f = await logFixture();
+  await f.append(manyEntries('c', 260));
+});
+after(() => f.close());
+
+function counting(r: LogReader) {
+  const counts = { tile: 0, bundle: 0 };
+  const reader = {
+    ...r,
+    tile: (l: number, n: number, w: number) => (counts.tile++, r.tile(l, n, w)),
+    entryBundle: (n: number, w: number) => (counts.bundle++, r.entryBundle(n, w)),
+  };
+  return { reader: reader as LogReader, counts };
+}
+
+test('reads once, then serves by canonical path; peek never reads', async () => {
+  const { reader, counts } = counting(f.open.reader);
+  const c = tileCache(reader, 1 << 20);
+  assert.equal(c.peek('tile/0/000', false), undefined);
+  const [a, b] = await Promise.all([c.hashTile(0, 0, 256), c.hashTile(0, 0, 256)]);
+  assert.equal(counts.tile, 1);
+  assert.deepEqual(a, b);
+  assert.deepEqual(c.peek('tile/0/000', true), a);
+  assert.deepEqual(await c.hashTile(0, 0, 256), await f.open.reader.tile(0, 0, 256));
+  assert.equal(counts.tile, 1); // the cached value; the comparison read the store directly
+  assert.equal(c.stats().items, 1);
+});
+
+test('"not in the tree yet" is not remembered', async () => {
+  const { reader, counts } = counting(f.open.reader);
+  const c = tileCache(reader, 1 << 20);
+  assert.equal(await c.hashTile(0, 1, 5), undefined);
+  await f.append(manyEntries('c', 1, 260));
+  assert.equal((await c.hashTile(0, 1, 5))!.length, 5 * 32);
+  assert.equal(counts.tile, 2);
+});
+
+test('gzip bundles decompress to the plain bundle; trees come from the tile', async () => {
+  const c = tileCache(f.open.reader, 1 << 20);
+  const plain = (await c.entryBundle(0, 256, false))!;
+  const gz = (await c.entryBundle(0, 256, true))!;
+  assert.deepEqual(new Uint8Array(gunzipSync(gz)), plain);
+  assert.ok(gz.length < plain.length);
+  assert.deepEqual(c.peek('tile/entries/000', true), gz);
+  assert.deepEqual(c.peek('tile/entries/000', false), plain);
+  const tree = (await c.tileTree(0, 0, 256))!;
+  assert.deepEqual(tree[0], await c.hashTile(0, 0, 256));
+  assert.deepEqual(c.peekTree(0, 0, 256), tree);
+});
+
+test('memory stays within the bound', async () => {
+  const c = tileCache(f.open.reader, 10_000);
+  await c.hashTile(0, 0, 256); // 8192 bytes
+  await c.hashTile(0, 0, 100); // 3200 more: the first goes
+  assert.ok(c.stats().bytes <= 10_000);
+  assert.equal(c.peek('tile/0/000', false), undefined);
+  assert.equal(c.peek('tile/0/000.p/100', false)!.length, 3200);
+});
