@@ -22,6 +22,8 @@ export interface DigestFilesOptions extends DigestOptions {
   inlineBelow?: number;
   /** The worker script; tests override it, everyone else uses the default. */
   worker?: WorkerScript;
+  /** Stops hashing (workers are terminated) and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Default `inlineBelow`: about 30 ms of hashing, the cost of starting a worker. */
@@ -38,7 +40,7 @@ export async function digestFiles(paths: string[], opts: DigestFilesOptions = {}
   const threads = Math.min(Math.max(1, Math.floor(opts.concurrency ?? availableParallelism())), paths.length);
   if (threads <= 1 || total < (opts.inlineBelow ?? INLINE_BELOW)) {
     const out: Digests[] = [];
-    for (const p of paths) out.push(await digestFile(p, { md5: opts.md5, onBytes: opts.onBytes }));
+    for (const p of paths) out.push(await digestFile(p, { md5: opts.md5, onBytes: opts.onBytes, signal: opts.signal }));
     return out;
   }
   return runPool(paths, largestFirst(sizes), threads, opts);
@@ -98,17 +100,28 @@ async function runPool(paths: string[], order: number[], threads: number, opts: 
       w.on('exit', (code) => fail(new Error(`digest worker exited (code ${code}) before finishing`)));
       dispatch();
     });
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      failed = true;
+      reject(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('hashing aborted'));
+    };
+  });
+  aborted.catch(() => {});
   try {
+    opts.signal?.throwIfAborted();
+    opts.signal?.addEventListener('abort', onAbort!, { once: true });
     const lanes: Promise<void>[] = [];
     for (let i = 0; i < threads; i++) {
       const w = new Worker(script.url, { execArgv: script.execArgv });
       workers.push(w);
       lanes.push(lane(w));
     }
-    await Promise.all(lanes);
+    await Promise.race([Promise.all(lanes), aborted]);
     return results;
   } finally {
     failed = true;
+    opts.signal?.removeEventListener('abort', onAbort!);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -142,11 +142,14 @@ async function readEntry(archive: string, zip: ZipFile, entry: Entry, name: stri
 
 // yauzl reads the central directory with two small reads per member; through its default fd
 // reader that is two trips to libuv's pool each (measured: 8 s for 200,000 members). This reader
-// serves small reads from one cached 1 MiB block, so the scan costs a read per MiB. (A class
+// serves small reads from one cached block, so the scan costs a read per block. Blocks start at
+// 64 KiB (most wheels need three reads: the tail, the directory, one member's header) and double up
+// to 1 MiB while reads continue where the last block ended (a long central directory). (A class
 // because yauzl's reader interface is a prototype to extend.)
 class BlockReader extends yauzl.RandomAccessReader {
   private block = Buffer.alloc(0);
   private blockStart = 0;
+  private blockSize = 64 << 10;
   constructor(
     private readonly fd: number,
     private readonly size: number,
@@ -160,7 +163,9 @@ class BlockReader extends yauzl.RandomAccessReader {
     };
     if (position >= this.blockStart && position + length <= this.blockStart + this.block.length) return copy();
     // A whole block, but never past the end of the file (the first read is the file's tail).
-    const want = Math.max(length, Math.min(1 << 20, this.size - position));
+    const sequential = this.block.length > 0 && position >= this.blockStart && position <= this.blockStart + this.block.length;
+    this.blockSize = sequential ? Math.min(this.blockSize * 2, 1 << 20) : 64 << 10;
+    const want = Math.max(length, Math.min(this.blockSize, this.size - position));
     const fresh = Buffer.allocUnsafe(want);
     read(this.fd, fresh, 0, want, position, (err, n) => {
       if (err) return callback(err);
