@@ -35,7 +35,7 @@ const dataOption = () => new Option('--data <dir>', 'log data directory (default
 export function registerLog(program: Command, ctx: CliContext): void {
   const log = program
     .command('log')
-    .summary('run a known-hashes log: init, key, import, checkpoint, audit')
+    .summary('run a known-hashes log: init, import, follow, serve, audit, alerts')
     .description(
       'A known-hashes log records the digests of every file an index serves, the first time it is seen, ' +
         'in an append-only Merkle tree with signed checkpoints (like sum.golang.org). Data lives in one ' +
