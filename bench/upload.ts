@@ -6,9 +6,8 @@
 //
 //   node --import tsx bench/upload.ts [--mib 1024] [--runs 2] [--keep]
 //
-// The index runs in this process; each client is a separate process measured on its own. distsum runs
-// from an esbuild bundle of the real CLI (built into dist/ next to the hashing worker), so no tsx is in
-// the measured process.
+// The index runs in this process; each client is a separate process measured on its own. distsum is the
+// real bin/distsum.js over the `npm run build` bundle, so no tsx is in the measured process.
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -17,7 +16,6 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { startIndexServer } from '../test/support/index-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -30,22 +28,6 @@ const MIB = num('--mib', 1024);
 const RUNS = num('--runs', 2);
 const KEEP = args.includes('--keep');
 const TOKEN = 'pypi-bench-token-0123456789';
-
-// The CLI with `upload` registered (it may already be, once main.ts registers it), bundled like dist/cli.js.
-const ENTRY = `
-import { processContext } from './src/cli/context.ts';
-import { buildProgram } from './src/cli/main.ts';
-import { registerUpload } from './src/cli/upload.ts';
-const ctx = processContext();
-const program = buildProgram(ctx);
-if (!program.commands.some((c) => c.name() === 'upload')) registerUpload(program, ctx);
-try {
-  await program.parseAsync(process.argv.slice(2), { from: 'user' });
-} catch (e) {
-  process.stderr.write('distsum: ' + (e && e.message) + '\\n');
-  process.exitCode = (e && e.exitCode) || 1;
-}
-`;
 
 // A valid wheel whose payload is one big stored member of random bytes.
 const GEN = String.raw`
@@ -84,18 +66,8 @@ function measure(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<M
 }
 
 async function main(): Promise<void> {
-  await build({
-    stdin: { contents: ENTRY, resolveDir: ROOT, sourcefile: 'bench-upload-entry.ts', loader: 'ts' },
-    outfile: join(ROOT, 'dist/bench-upload-cli.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  const cli = join(ROOT, 'dist/bench-upload-cli.js');
-  statSync(join(ROOT, 'dist/digest-worker.js')); // from `npm run build`, needed beside the bundle
+  const cli = join(ROOT, 'bin/distsum.js');
+  statSync(join(ROOT, 'dist/cli.js')); // from `npm run build` (bench:upload runs it first)
 
   const dir = mkdtempSync(join(tmpdir(), 'distsum-bench-upload-'));
   const wheel = join(dir, 'bigpkg-1.0-py3-none-any.whl');

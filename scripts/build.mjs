@@ -1,23 +1,19 @@
-// Bundles the CLI into dist/cli.js. Dependencies stay external (native modules, wasm).
+// Bundles the CLI into dist/: cli.js (the entry bin/distsum.js imports), digest-worker.js (the hashing
+// worker, started from beside cli.js; see src/digest/worker-url.ts) and shared chunks. Code behind a
+// dynamic import (the HTTP server, the SQLite store) lands in its own chunk and loads only when a
+// command needs it. Dependencies stay external (native modules, wasm).
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 
+rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli.js',
+  entryPoints: { cli: 'src/cli/main.ts', 'digest-worker': 'src/digest/worker.ts' },
+  outdir: 'dist',
+  entryNames: '[name]',
+  // Chunks stay beside cli.js so module-relative URLs (the worker script) resolve the same from any chunk.
+  chunkNames: '[name]-[hash]',
   bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
-
-// The hashing worker, started by the CLI from beside dist/cli.js (see src/digest/worker-url.ts).
-await build({
-  entryPoints: ['src/digest/worker.ts'],
-  outfile: 'dist/digest-worker.js',
-  bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',

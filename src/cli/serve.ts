@@ -13,7 +13,6 @@ import { resolveDataDir } from '../config/paths.ts';
 import { DEFAULT_LIMITS } from '../server/deps.ts';
 import { DEFAULT_ORIGIN } from '../server/options.ts';
 import type { ServeOptions, ServerHandle } from '../server/options.ts';
-import { runServer } from '../server/serve.ts';
 import { parseDuration } from '../monitor/duration.ts';
 
 /** Parses a TCP port option (0 picks a free port). */
@@ -111,6 +110,8 @@ export function registerServe(logCommand: Command, ctx: CliContext): void {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
       try {
+        // The HTTP stack loads only for this command (the rest of the CLI starts faster without it).
+        const { runServer } = await import('../server/serve.ts');
         handle = await runServer(serveOptions(o, ctx));
         if (stop) void handle.close();
         await handle.done;

@@ -3,7 +3,6 @@
 // twine call blake2b_256); it is not BLAKE2b-512 cut short, so node:crypto cannot supply it.
 
 import { createHash } from 'node:crypto';
-import { createBLAKE2b } from 'hash-wasm';
 
 /** The digests of one byte sequence. Hex is lowercase; `size` is the byte count. */
 export interface Digests {
@@ -32,6 +31,8 @@ export interface MultiDigest {
  * chunks, however the input was split. Async only because the BLAKE2b code is WebAssembly.
  */
 export async function createMultiDigest(opts: DigestOptions = {}): Promise<MultiDigest> {
+  // Loaded on first use: the WASM module costs start-up time that commands hashing in workers never need.
+  const { createBLAKE2b } = await import('hash-wasm');
   const blake = await createBLAKE2b(256);
   blake.init();
   const sha = createHash('sha256');

@@ -5,13 +5,16 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dataPaths } from '../config/paths.ts';
 import type { DataPaths } from '../config/paths.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { UsageError } from '../errors.ts';
 import { createKeyFiles, loadSigner, originProblem } from './keys.ts';
 import { initLog, logReader, openLogWriter, readLogInfo } from './log.ts';
 import type { LogInfo, LogReader, LogWriter } from './log.ts';
 import type { SequencerOptions } from './sequencer.ts';
+
+// The SQLite store (a native module) is loaded when a log is opened, not when the CLI starts: most
+// commands never touch a log.
+const loadSqlite = () => import('../store/sqlite.ts');
 
 /** An open data directory. close() finishes queued appends and releases the store and writer lock. */
 export interface OpenLog {
@@ -44,6 +47,7 @@ export async function createDataDir(
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The writer lock first: a concurrent init of the same directory fails here.
+  const { openSqliteStore } = await loadSqlite();
   const store = openSqliteStore(paths.db, { create: true, writerLock: paths.writerLock });
   try {
     const { verifierKey, signer } = createKeyFiles(paths, origin, opts);
@@ -73,6 +77,7 @@ export async function openDataDir(
     throw new UsageError(`no log data directory at ${dir} (run distsum log init --origin <name>, or pass --data / set DISTSUM_DATA)`);
   }
   if (!existsSync(paths.db)) throw new UsageError(`${dir} holds no log store (${paths.db} is missing; run distsum log init)`);
+  const { openSqliteStore } = await loadSqlite();
   const store = openSqliteStore(paths.db, { writerLock: opts.writer ? paths.writerLock : undefined, cacheKiB: opts.cacheKiB });
   try {
     const info = await readLogInfo(store);

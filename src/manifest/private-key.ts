@@ -6,7 +6,7 @@
 
 import { createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import sshpk from 'sshpk';
+import type sshpk from 'sshpk';
 import { InputError } from '../errors.ts';
 import { ecdsaCurve, parsePublicKeyBlob, publicKeyFromKeyObject } from './keys.ts';
 import type { SshPublicKey } from './keys.ts';
@@ -203,9 +203,11 @@ async function loadOpenssh(buf: Buffer, header: OpensshKeyHeader, name: string, 
     if (!getPassphrase) throw new InputError(`${name} is encrypted and no passphrase was supplied`);
     passphrase = await getPassphrase();
   }
+  // Loaded here, not at start-up: sshpk costs tens of milliseconds to load and only key files need it.
+  const { default: sshpkLib } = await import('sshpk');
   let parsed: sshpk.PrivateKey;
   try {
-    parsed = sshpk.parsePrivateKey(buf, 'ssh-private', passphrase === undefined ? { filename: name } : { filename: name, passphrase });
+    parsed = sshpkLib.parsePrivateKey(buf, 'ssh-private', passphrase === undefined ? { filename: name } : { filename: name, passphrase });
   } catch (e) {
     if (passphrase !== undefined && /passphrase/i.test(firstLine(e))) {
       throw new InputError(`wrong passphrase for ${name} (could not decrypt the key)`, { cause: e });
