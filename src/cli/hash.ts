@@ -1,12 +1,13 @@
 // `distsum hash`: digest a release's distribution files, print them, write the release manifest.
 
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { CliContext } from './context.ts';
 import { out } from './context.ts';
 import { findDistFiles, inspectDist } from '../dist/inspect.ts';
 import { digestFiles } from '../digest/index.ts';
+import { fileReadError } from '../digest/file.ts';
 import { UsageError } from '../errors.ts';
 import { startProgress } from './progress.ts';
 import { filesJson, hashTable, writeManifests, type HashedFile, type WrittenManifest } from './release.ts';
@@ -73,11 +74,17 @@ async function runHash(ctx: CliContext, paths: string[], o: HashOptions): Promis
 
   // Metadata is read while the workers hash: reading it costs about as much as a tenth of the hashing.
   // A hostile or mislabelled archive stops the hashing at once.
-  let total = 0;
-  for (const f of files) total += (await stat(f)).size;
+  const sizes = files.map((f) => {
+    try {
+      return statSync(f).size;
+    } catch (e) {
+      throw fileReadError(f, e);
+    }
+  });
+  const total = sizes.reduce((a, b) => a + b, 0);
   const bar = startProgress(ctx, 'hashing', total, { enabled: o.progress && !o.json });
   const abort = new AbortController();
-  const digesting = digestFiles(files, { md5: o.md5, concurrency: o.jobs, onBytes: (n) => bar.add(n), signal: abort.signal });
+  const digesting = digestFiles(files, { md5: o.md5, concurrency: o.jobs, onBytes: (n) => bar.add(n), signal: abort.signal, sizes });
   digesting.catch(() => {}); // awaited below; an inspection error may come first
   let infos;
   let digests;

@@ -24,6 +24,12 @@ export interface DigestFilesOptions extends DigestOptions {
   worker?: WorkerScript;
   /** Stops hashing (workers are terminated) and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * The files' sizes when the caller has just read them: the workers then start at once rather
+   * than after a second round of stat calls. (The sizes only order the work; each file is still
+   * opened and checked when it is hashed.)
+   */
+  sizes?: readonly number[];
 }
 
 /** Default `inlineBelow`: about 30 ms of hashing, the cost of starting a worker. */
@@ -35,7 +41,7 @@ export const INLINE_BELOW = 16 << 20;
  * Workers are terminated before the promise settles, so nothing keeps the process alive.
  */
 export async function digestFiles(paths: string[], opts: DigestFilesOptions = {}): Promise<Digests[]> {
-  const sizes = await Promise.all(paths.map(sizeOf));
+  const sizes = opts.sizes?.length === paths.length ? opts.sizes : await Promise.all(paths.map(sizeOf));
   const total = sizes.reduce((a, b) => a + b, 0);
   const threads = Math.min(Math.max(1, Math.floor(opts.concurrency ?? availableParallelism())), paths.length);
   if (threads <= 1 || total < (opts.inlineBelow ?? INLINE_BELOW)) {

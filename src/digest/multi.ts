@@ -32,7 +32,7 @@ export interface MultiDigest {
  */
 export async function createMultiDigest(opts: DigestOptions = {}): Promise<MultiDigest> {
   // Loaded on first use: the WASM module costs start-up time that commands hashing in workers never need.
-  const { createBLAKE2b } = await import('hash-wasm');
+  const { createBLAKE2b } = await import('./blake2b.ts');
   const blake = await createBLAKE2b(256);
   blake.init();
   const sha = createHash('sha256');

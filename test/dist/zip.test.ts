@@ -57,6 +57,76 @@ print(json.dumps(out))`,
   }
 });
 
+test('zip64 members, code page 437 names, data descriptors and a comment: read as python zipfile reads them', async () => {
+  const { dir, cleanup } = tempDir('distsum-zip-');
+  try {
+    // Python's zipfile writes these forms itself: force_zip64 members (zip64 extra fields), a
+    // name without the UTF-8 flag (decoded as cp437), members written through a stream (data
+    // descriptors), an archive comment, and more than 65,535 members (a zip64 end record).
+    const made = python<{ path: string; name: string; meta: string }[]>(String.raw`
+import json, sys, zipfile
+d = sys.argv[1]
+out = []
+meta = "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\n"
+def wheel(tag, build, name="demo-1.0.dist-info/METADATA"):
+    p = f"{d}/{tag}-demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        build(z)
+        with z.open(name, "w", force_zip64=True) as f:
+            f.write(meta.encode())
+    with zipfile.ZipFile(p) as z:
+        found = [i.filename for i in z.infolist() if i.filename.endswith(".dist-info/METADATA")]
+        out.append({"path": p, "name": found[0], "meta": z.read(found[0]).decode()})
+wheel("z64", lambda z: z.writestr("demo/a.py", "x" * 1000))
+def cp437(z):
+    z.writestr("demo/a.txt", "old names")
+    z.comment = b"an archive comment"
+wheel("cp437", cp437, name="demo\x7f-1.0.dist-info/METADATA")
+# Byte 0x82 is "\u00e9" in code page 437; with the UTF-8 flag cleared, that is how zipfile reads it.
+p = out.pop()["path"]
+b = open(p, "rb").read().replace(b"demo\x7f-1.0", b"demo\x82-1.0")
+i = 0
+while True:
+    i = b.find(b"PK\x01\x02", i)
+    if i < 0: break
+    flags = int.from_bytes(b[i + 8:i + 10], "little") & ~0x800
+    b = b[:i + 8] + flags.to_bytes(2, "little") + b[i + 10:]; i += 4
+i = 0
+while True:
+    i = b.find(b"PK\x03\x04", i)
+    if i < 0: break
+    flags = int.from_bytes(b[i + 6:i + 8], "little") & ~0x800
+    b = b[:i + 6] + flags.to_bytes(2, "little") + b[i + 8:]; i += 4
+open(p, "wb").write(b)
+with zipfile.ZipFile(p) as z:
+    found = [i.filename for i in z.infolist() if i.filename.endswith(".dist-info/METADATA")]
+    out.append({"path": p, "name": found[0], "meta": z.read(found[0]).decode()})
+wheel("many", lambda z: [z.writestr(f"demo/f{i}", b"") for i in range(70000)])
+print(json.dumps(out))
+`, null, [dir]);
+    assert.equal(made.length, 3);
+    assert.ok(made.some((m) => m.name === 'demo\u00e9-1.0.dist-info/METADATA'), 'python read the cp437 name');
+    for (const m of made) {
+      const got = await readZipMember(m.path, isWheelMetadataPath, '.dist-info/METADATA', DEFAULT_LIMITS);
+      assert.equal(got.name, m.name, m.path);
+      assert.equal(Buffer.from(got.bytes).toString('utf8'), m.meta, m.path);
+    }
+    // A cp437 name that decodes to "../" is refused like any other.
+    const hostile = python<string>(String.raw`
+import json, sys, zipfile
+p = sys.argv[1] + "/hostile-demo-1.0-py3-none-any.whl"
+with zipfile.ZipFile(p, "w") as z:
+    z.writestr("demo-1.0.dist-info/METADATA", "Name: demo\nVersion: 1.0\n\n")
+    i = zipfile.ZipInfo("../évil"); i.flag_bits &= ~0x800
+    z.writestr(i, "x")
+print(json.dumps(p))
+`, null, [dir]);
+    await assert.rejects(readZipMember(hostile, isWheelMetadataPath, 'METADATA', DEFAULT_LIMITS), /"\.\." component/);
+  } finally {
+    cleanup();
+  }
+});
+
 test('member paths that pick the metadata file', () => {
   assert.ok(isWheelMetadataPath(['a-1.dist-info', 'METADATA']));
   assert.ok(!isWheelMetadataPath(['a', 'a-1.dist-info', 'METADATA']));
