@@ -111,12 +111,12 @@ export function logReader(store: Store, info: LogInfo): LogReader {
     latestCheckpoint: () => store.readOnly(async (tx) => latestOrThrow(await tx.latestCheckpoint())),
     checkpoints: (afterSize, limit) => store.readOnly((tx) => tx.checkpoints(afterSize, checkLimit(limit))),
     async tile(level, n, width) {
-      const [data] = await store.readOnly((tx) => tx.readTiles([{ level, n }]));
+      const [data] = await store.readEach((tx) => tx.readTiles([{ level, n }]));
       if (data === undefined || data.length < width * 32) return undefined;
       return data.subarray(0, width * 32);
     },
     async entryBundle(n, width) {
-      const [data] = await store.readOnly((tx) => tx.readBundles([n]));
+      const [data] = await store.readEach((tx) => tx.readBundles([n]));
       if (data === undefined) return undefined;
       // The stored bundle may have grown past `width` entries; serve exactly the first `width`.
       let off = 0;

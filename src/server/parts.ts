@@ -11,6 +11,7 @@ import type { Claim, Outcome } from '../log/sequencer.ts';
 import { getRequestListener } from '@hono/node-server';
 import { buildApp } from './app.ts';
 import { withFastTiles } from './fastpath.ts';
+import { withFastLookups } from './fastlookup.ts';
 import type { Listener } from './fastpath.ts';
 import type { App, ServerDeps } from './deps.ts';
 import { newMetrics } from './metrics.ts';
@@ -65,7 +66,7 @@ async function followerState(open: OpenLog): Promise<unknown> {
 /** The application and what it runs on, for one serving process. */
 export interface ServerParts {
   app: App;
-  /** The Node request listener: cached tiles first, then the app. */
+  /** The Node request listener: cached tiles and found lookups first, then the app. */
   handler: Listener;
   deps: ServerDeps;
   metrics: Metrics;
@@ -94,7 +95,7 @@ export function serverParts(
     cache,
     latest,
     firstSeen: firstSeenCache(open.reader),
-    findFilename: async (filename) => (await open.store.readOnly((tx) => tx.findFilenames([filename])))[0],
+    findFilename: async (filename) => (await open.store.readEach((tx) => tx.findFilenames([filename])))[0],
     append: hooks.append,
     token: hooks.token,
     metrics,
@@ -105,7 +106,7 @@ export function serverParts(
     logError: opts.log,
   };
   const app = buildApp(deps);
-  const handler = withFastTiles(getRequestListener(app.fetch) as Listener, cache, metrics);
+  const handler = withFastTiles(withFastLookups(getRequestListener(app.fetch) as Listener, deps), cache, metrics);
   return { app, handler, deps, metrics, cache, latest };
 }
 

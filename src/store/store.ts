@@ -127,6 +127,12 @@ export interface WriteTx extends ReadTx {
  */
 export interface Store {
   readOnly<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
+  /**
+   * Like readOnly, but no transaction spans `fn`: each operation sees the latest committed state
+   * on its own. For reads that do not depend on each other's snapshot (one index probe; tiles and
+   * bundles, which only ever grow), where a transaction's begin and end would cost more than the read.
+   */
+  readEach<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
   readWrite<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   /** Releases connections and the writer lock. Idempotent. */
   close(): Promise<void>;

@@ -151,6 +151,37 @@ test('a reader sees committed state only, and a failed write leaves nothing', as
   assert.equal(await s.readOnly((tx) => tx.getMeta('y')), undefined);
 });
 
+test('readEach reads committed state without a transaction; errors are typed; a closed store refuses', async (t) => {
+  const dir = tmp(t);
+  const s = writable(dir);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const writing = s.readWrite(async (tx) => {
+    await tx.putTiles([{ level: 0, n: 0, data: sha(1) }]);
+    await gate;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(await s.readEach((tx) => tx.readTiles([{ level: 0, n: 0 }])), [undefined]);
+  release();
+  await writing;
+  // A second connection (another serving process) sees the commit too.
+  const other = openSqliteStore(join(dir, 'log.db'));
+  t.after(() => other.close());
+  for (const st of [s, other]) {
+    const [tile] = await st.readEach((tx) => tx.readTiles([{ level: 0, n: 0 }]));
+    assert.deepEqual(tile, sha(1));
+  }
+  await assert.rejects(
+    s.readEach(async (tx) => {
+      await tx.findProject('p', 0, 10);
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  await s.close();
+  await assert.rejects(s.readEach((tx) => tx.getMeta('x')), StoreIOError);
+});
+
 test('a second writer is refused while the first holds the lock, in-process and across processes', async (t) => {
   const dir = tmp(t);
   const first = writable(dir);

@@ -1,0 +1,71 @@
+// The hot path of a lookup server: GET /lookup/<filename> for a logged file, answered before the
+// Hono app builds its Request, Context and Response objects (the tile fast path's reasoning, for
+// the request clients and verifiers make most). Only the plain success is answered here: a query
+// string, HEAD, an odd path, a file name not in the log or any error goes to the app unchanged,
+// which answers it (and reports errors) exactly as before.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Listener } from './fastpath.ts';
+import type { ServerDeps } from './deps.ts';
+import { CACHE_SHORT, COMMON_HEADERS } from './headers.ts';
+import { lookupFilename } from './entryreads.ts';
+import { inclusionJson, proveLogged } from './inclusion.ts';
+import { MAX_FILENAME } from './routes/lookup.ts';
+
+// The route label the app's metrics use for this route, so both paths count into the same series.
+const ROUTE = '/lookup/:filename';
+const PREFIX = '/lookup/';
+
+/**
+ * The file name a request URL (path and query, as Node gives it) looks up when the fast path may
+ * answer it: GET-able shape `/lookup/<one percent-encoded segment>` without a query, decoding to a
+ * non-empty name of at most MAX_FILENAME characters. Undefined for anything else.
+ */
+export function fastLookupName(url: string): string | undefined {
+  if (!url.startsWith(PREFIX) || url.startsWith('/lookup/sha256/')) return undefined;
+  const raw = url.slice(PREFIX.length);
+  if (raw === '' || raw.includes('/') || raw.includes('?') || raw.includes('#')) return undefined;
+  let name: string;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+  return name === '' || name.length > MAX_FILENAME ? undefined : name;
+}
+
+/** `next` with successful GET /lookup/<filename> answered in front of it; counted in deps.metrics. */
+export function withFastLookups(next: Listener, deps: ServerDeps): Listener {
+  const labels = { route: ROUTE, method: 'GET', code: '200' };
+  const routeLabels = { route: ROUTE };
+  return (req, res) => {
+    const name = req.method === 'GET' && req.url !== undefined ? fastLookupName(req.url) : undefined;
+    if (name === undefined || deps.shuttingDown()) return next(req, res);
+    const start = performance.now();
+    answer(deps, name, res).then(
+      (done) => {
+        if (!done) return next(req, res);
+        deps.metrics.inc('distsum_http_requests_total', labels);
+        deps.metrics.observe('distsum_http_request_duration_seconds', (performance.now() - start) / 1000, routeLabels);
+      },
+      // The app redoes the lookup and turns the failure into its usual error answer and log line.
+      () => next(req, res),
+    );
+  };
+}
+
+// Writes the lookup answer and returns true, or returns false (nothing written) when the name is not logged.
+async function answer(deps: ServerDeps, name: string, res: ServerResponse<IncomingMessage>): Promise<boolean> {
+  const logged = await lookupFilename(deps, name);
+  if (logged === undefined) return false;
+  const body = Buffer.from(JSON.stringify(inclusionJson(await proveLogged(deps, logged))), 'utf8');
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'cache-control': CACHE_SHORT,
+    'x-content-type-options': COMMON_HEADERS['x-content-type-options'],
+    'referrer-policy': COMMON_HEADERS['referrer-policy'],
+    'content-length': body.length,
+  });
+  res.end(body);
+  return true;
+}
