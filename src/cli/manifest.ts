@@ -12,7 +12,7 @@ import { MAX_SSHSIG_TEXT, DISTSUM_NAMESPACE } from '../manifest/sshsig.ts';
 import { MAX_ALLOWED_SIGNERS_TEXT } from '../manifest/allowed-signers.ts';
 import { digestFiles, type Digests } from '../digest/index.ts';
 import { isDistFilename, parseDistFilename, normalizeProjectName, versionsEqual } from '../dist/filename.ts';
-import { readBounded } from './sign.ts';
+import { readRequired } from '../readbounded.ts';
 import { printJson, renderTable, safeText } from './format.ts';
 
 /** The verdict for one file. */
@@ -118,13 +118,13 @@ allowed_signers has one line per key: "<principal> <key type> <base64 key>" (ssh
 async function runVerify(ctx: CliContext, manifestArg: string, o: VerifyOptions): Promise<void> {
   if (o.identity && !o.signers) throw new UsageError('--identity needs --signers (the allowed_signers file)');
   const path = resolve(ctx.cwd, manifestArg);
-  const bytes = await readBounded(path, MAX_MANIFEST_BYTES, 'manifest');
+  const bytes = await readRequired(path, MAX_MANIFEST_BYTES, { what: 'manifest' });
 
   let signature: { ok: true; result: VerifiedSignature } | { ok: false; error: string } | undefined;
   if (o.signers) {
     const sigPath = resolve(ctx.cwd, o.signature ?? `${manifestArg}.sig`);
-    const sigText = Buffer.from(await readBounded(sigPath, MAX_SSHSIG_TEXT, 'signature')).toString('utf8');
-    const allowed = Buffer.from(await readBounded(resolve(ctx.cwd, o.signers), MAX_ALLOWED_SIGNERS_TEXT, 'allowed signers file')).toString('utf8');
+    const sigText = Buffer.from(await readRequired(sigPath, MAX_SSHSIG_TEXT, { what: 'signature' })).toString('utf8');
+    const allowed = Buffer.from(await readRequired(resolve(ctx.cwd, o.signers), MAX_ALLOWED_SIGNERS_TEXT, { what: 'allowed signers file' })).toString('utf8');
     try {
       const now = ctx.now();
       // Without -I, accept any principal the allowed_signers file lists for the signing key.

@@ -1,11 +1,10 @@
 // `distsum sign`: sign an existing release manifest with an SSH key (SSHSIG, namespace "distsum").
 
 import type { Command } from 'commander';
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliContext } from './context.ts';
 import { out } from './context.ts';
-import { UsageError } from '../errors.ts';
+import { readRequired } from '../readbounded.ts';
 import { parseManifest, MAX_MANIFEST_BYTES } from '../manifest/manifest.ts';
 import { manifestSigner } from './signing.ts';
 import { printJson } from './format.ts';
@@ -35,7 +34,7 @@ Examples:
     )
     .action(async (manifest: string, opts: { key: string; json?: boolean }) => {
       const path = resolve(ctx.cwd, manifest);
-      const bytes = await readBounded(path, MAX_MANIFEST_BYTES, 'manifest');
+      const bytes = await readRequired(path, MAX_MANIFEST_BYTES, { what: 'manifest' });
       // Only sign what is a manifest: signing arbitrary files with the distsum namespace would let a
       // signature be replayed on something the signer never meant as a release statement.
       parseManifest(Buffer.from(bytes).toString('utf8'));
@@ -44,31 +43,4 @@ Examples:
       if (opts.json) printJson(ctx, { manifest: path, signature: sigPath });
       else out(ctx, `Signed ${display(ctx, path)} -> ${display(ctx, sigPath)}`);
     });
-}
-
-/** Reads a file of at most `max` bytes (never more into memory); a missing or oversized file is a UsageError. */
-export async function readBounded(path: string, max: number, what: string): Promise<Uint8Array> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `${what} ${path} does not exist` : `cannot read ${what} ${path}: ${code}`, { cause: e });
-  }
-  try {
-    const buf = Buffer.alloc(max + 1);
-    let n = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-      if (n > max) throw new UsageError(`${what} ${path} is larger than ${max} bytes`);
-    }
-    return buf.subarray(0, n);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  } finally {
-    await fh.close();
-  }
 }

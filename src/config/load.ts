@@ -2,9 +2,10 @@
 // working directory), the user's ~/.config/distsum/config.toml, and the environment
 // (DISTSUM_LOG, DISTSUM_LOG_KEY), in increasing order of precedence.
 
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, parse as parsePath } from 'node:path';
 import { InputError, errorMessage } from '../errors.ts';
+import { readBounded } from '../readbounded.ts';
 import { MAX_CONFIG_BYTES, parseConfig } from './config.ts';
 import type { ConfigFile, LogSettings, TrustPolicy } from './config.ts';
 import type { UserDirs } from './xdg.ts';
@@ -64,26 +65,20 @@ export async function findProjectConfig(startDir: string, home?: string): Promis
 
 /** The text of a configuration file, or undefined when it does not exist. InputError when unreadable or too large. */
 export async function readConfigText(path: string): Promise<string | undefined> {
-  let fh;
+  const tooLarge = (p: string, max: number) => new InputError(`${p} is larger than ${max} bytes`);
+  let buf: Uint8Array | undefined;
   try {
-    fh = await open(path, 'r');
+    buf = await readBounded(path, MAX_CONFIG_BYTES, { what: 'configuration file', tooLarge });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
+    if (e instanceof InputError) throw e;
+    const code = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    throw new InputError(code === 'EISDIR' ? `${path} is not a file` : `cannot read ${path}: ${code ?? errorMessage(e)}`);
   }
+  if (buf === undefined) return undefined;
   try {
-    const s = await fh.stat();
-    if (!s.isFile()) throw new InputError(`${path} is not a file`);
-    if (s.size > MAX_CONFIG_BYTES) throw new InputError(`${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
-    const buf = await fh.readFile();
-    if (buf.length > MAX_CONFIG_BYTES) throw new InputError(`${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    } catch {
-      throw new InputError(`${path} is not UTF-8 text`);
-    }
-  } finally {
-    await fh.close();
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw new InputError(`${path} is not UTF-8 text`);
   }
 }
 

@@ -2,8 +2,8 @@
 // through ssh-agent when the key is encrypted and the agent already holds it, so no passphrase is asked),
 // or a `.pub` file whose private half lives in ssh-agent.
 
-import { readFile as fsReadFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.ts';
+import { readBounded } from '../readbounded.ts';
 import { agentHasKey, agentSigner } from './agent.ts';
 import type { AgentOptions } from './agent.ts';
 import { fingerprint, keyDisplayType, parsePublicKeyText } from './keys.ts';
@@ -31,17 +31,11 @@ export interface LoadedSigner {
   description: string;
 }
 
-async function defaultReadFile(path: string): Promise<Uint8Array | undefined> {
-  try {
-    const b = await fsReadFile(path);
-    if (b.length > MAX_PRIVATE_KEY_FILE) throw new InputError(`${path} is larger than ${MAX_PRIVATE_KEY_FILE} bytes; not an SSH key`);
-    return b;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (e instanceof InputError) throw e;
-    throw new UsageError(`cannot read key file ${path}: ${code ?? (e as Error).message}`, { cause: e });
-  }
+function defaultReadFile(path: string): Promise<Uint8Array | undefined> {
+  return readBounded(path, MAX_PRIVATE_KEY_FILE, {
+    what: 'key file',
+    tooLarge: (p, max) => new InputError(`${p} is larger than ${max} bytes; not an SSH key`),
+  });
 }
 
 function describe(key: SshPublicKey): string {

@@ -2,9 +2,10 @@
 // signatures and attestations, read each distribution's metadata, and build its form. Everything here
 // happens before the first byte goes to the index, so bad input stops the run early.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.ts';
+import { readRequired } from '../readbounded.ts';
 import { findDistFiles, inspectDist, type DistInfo } from '../dist/inspect.ts';
 import type { Digests } from '../digest/index.ts';
 import { uploadForm } from './form.ts';
@@ -143,8 +144,8 @@ export async function planUploads(split: SplitInputs, withAttestations: boolean)
 
 /** Builds the upload (form and file reference) of a planned file once its digests are known. */
 export async function prepareUpload(p: PlannedFile, digests: Digests, opts: { comment?: string }): Promise<PreparedUpload> {
-  const gpgSignature = p.signature ? { filename: basename(p.signature), data: await readBounded(p.signature, MAX_SIGNATURE_BYTES, 'signature') } : undefined;
-  const attestations = p.attestations.length ? await attestationsField(p.attestations, (f) => readBounded(f, MAX_ATTESTATION_BYTES, 'attestation')) : undefined;
+  const gpgSignature = p.signature ? { filename: basename(p.signature), data: await readAttachment(p.signature, MAX_SIGNATURE_BYTES, 'signature') } : undefined;
+  const attestations = p.attestations.length ? await attestationsField(p.attestations, (f) => readAttachment(f, MAX_ATTESTATION_BYTES, 'attestation')) : undefined;
   const form = uploadForm(p.info.metadata, {
     filename: p.info.filename,
     sha256: digests.sha256,
@@ -164,14 +165,8 @@ export async function prepareUpload(p: PlannedFile, digests: Digests, opts: { co
   };
 }
 
-async function readBounded(path: string, max: number, what: string): Promise<Uint8Array> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (st.size > max) throw new InputError(`${path}: ${what} larger than ${max} bytes`);
-  return readFile(path);
+// A signature or attestation file given on the command line: it must exist and be small.
+function readAttachment(path: string, max: number, what: string): Promise<Uint8Array> {
+  return readRequired(path, max, { what, tooLarge: (p, m) => new InputError(`${p}: ${what} larger than ${m} bytes`) });
 }
 
