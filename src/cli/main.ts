@@ -36,7 +36,22 @@ export function buildProgram(ctx: CliContext): Command {
   registerWatch(program, ctx);
   registerVerify(program, ctx);
   registerTrust(program, ctx);
+  reflowDescriptions(program);
   return program;
+}
+
+/**
+ * `text` with the line breaks inside sentences removed: commander wraps help text to the terminal
+ * itself, and breaks written into the source at another width made ragged lines. A break after a
+ * sentence (., :, ! or ?) or a blank line stays.
+ */
+export function reflow(text: string): string {
+  return text.replace(/([^.:!?\n])\n(?!\n)/g, '$1 ');
+}
+
+function reflowDescriptions(cmd: Command): void {
+  cmd.description(reflow(cmd.description()));
+  for (const sub of cmd.commands) reflowDescriptions(sub);
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

@@ -108,7 +108,8 @@ Examples:
   distsum manifest verify example_pkg-1.2.0.hashes.txt --dir downloads/
   distsum manifest verify example_pkg-1.2.0.hashes.txt --signers allowed_signers -I maintainer@example.org --dir downloads/
 
-allowed_signers has one line per key: "<principal> <key type> <base64 key>" (ssh-keygen ALLOWED SIGNERS).`,
+allowed_signers has one line per key: "<principal> <key type> <base64 key>"
+(ssh-keygen ALLOWED SIGNERS).`,
     )
     .action(async (manifestPath: string, opts: VerifyOptions) => {
       await runVerify(ctx, manifestPath, opts);

@@ -92,7 +92,7 @@ export function registerServe(logCommand: Command, ctx: CliContext): void {
         '  curl -s http://127.0.0.1:8080/checkpoint\n' +
         '  curl -s -H "Authorization: Bearer $(cat distsum-data/admin.token)" \\\n' +
         '       --data-binary @files.jsonl http://127.0.0.1:8080/api/v1/entries\n' +
-        '\nEnvironment: DISTSUM_DATA, DISTSUM_ORIGIN, DISTSUM_ADMIN_TOKEN (at least 16 characters).',
+        '\nEnvironment: DISTSUM_DATA, DISTSUM_ORIGIN, DISTSUM_ADMIN_TOKEN (at least 16\ncharacters).',
     )
     .action(async (o: ServeCliOptions) => {
       // Signals are taken over before starting, so one that arrives while the server starts up

@@ -100,8 +100,9 @@ Examples:
   TWINE_USERNAME=__token__ TWINE_PASSWORD=pypi-... distsum upload --non-interactive dist/*
   distsum upload --repository-url https://pypi.example.org/legacy/ --skip-existing dist/*
 
-In GitHub Actions with "permissions: id-token: write" and no password, PyPI and TestPyPI uploads use
-trusted publishing. Credentials go only over https (plain http only to localhost).`,
+In GitHub Actions with "permissions: id-token: write" and no password, PyPI and
+TestPyPI uploads use trusted publishing. Credentials go only over https (plain
+http only to localhost).`,
     )
     .action(async (dists: string[], opts: UploadOptions) => {
       await runUpload(ctx, dists, opts);
