@@ -348,10 +348,11 @@ async function resolveCommand(ctx: CliContext, ids: string[], o: { data?: string
     if (!/^[1-9][0-9]{0,14}$/.test(s)) throw new UsageError(`${JSON.stringify(s.slice(0, 40))} is not an alert id`);
     return Number(s);
   });
-  const l = await openDataDir(resolveDataDir(o.data, ctx.env, ctx.cwd), { writer: true, now: ctx.now });
+  // Without the writer lock: alerts can be resolved while a follower or server is running.
+  const l = await openDataDir(resolveDataDir(o.data, ctx.env, ctx.cwd), { writer: false, now: ctx.now });
   const results: { id: number; resolved: boolean }[] = [];
   try {
-    for (const id of nums) results.push({ id, resolved: await l.writer!.resolveAlert(id) });
+    for (const id of nums) results.push({ id, resolved: await l.store.resolveAlert(id, ctx.now().toISOString()) });
   } finally {
     await l.close();
   }

@@ -241,7 +241,7 @@ export async function openLogWriter(
     ...logReader(store, info),
     append: (claims) => seq.append(claims),
     addAlerts: (alerts) => seq.addAlerts(alerts),
-    resolveAlert: (id) => store.readWrite((tx) => tx.resolveAlert(id, opts.now().toISOString())),
+    resolveAlert: (id) => store.resolveAlert(id, opts.now().toISOString()),
     size: () => seq.state().edge.size,
     close: () => seq.close(),
   };

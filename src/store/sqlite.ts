@@ -406,6 +406,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   }
 
   const readOps = operations(reader);
+  // A connection for resolving alerts when this process is not the writer, opened on first use.
+  let sideWriter: Db | undefined;
   const writeOps = writer ? operations(writer) : undefined;
   const readQueue = serializer();
   const writeQueue = serializer();
@@ -448,6 +450,16 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
         }
       });
     },
+    async resolveAlert(id, at) {
+      if (closed) throw new StoreIOError(`log store ${file} is closed`);
+      if (writer) return writeQueue(() => inTx(writer!, 'BEGIN IMMEDIATE', writeOps!, (tx) => tx.resolveAlert(id, at)));
+      try {
+        sideWriter ??= openDb(file, false, 1024);
+        return sideWriter.prepare('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL').run(at, id).changes > 0;
+      } catch (e) {
+        throw wrap(file, e);
+      }
+    },
     readWrite(fn) {
       if (!writer || !writeOps) return Promise.reject(new StoreIOError(`log store ${file} was opened read-only`));
       return writeQueue(() => inTx(writer!, 'BEGIN IMMEDIATE', writeOps, fn));
@@ -458,6 +470,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
       await Promise.all([readQueue(async () => undefined), writeQueue(async () => undefined)]);
       closed = true;
       reader!.close();
+      sideWriter?.close();
       writer?.close();
       lock?.close();
     },

@@ -134,6 +134,12 @@ export interface Store {
    */
   readEach<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
   readWrite<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /**
+   * Marks an open alert resolved at `at` (ISO 8601); false when no such open alert exists. Works on
+   * a store opened without the writer lock (while a follower or server writes): alerts are outside
+   * the tree, and the database orders this one-row update with the writer's transactions.
+   */
+  resolveAlert(id: number, at: string): Promise<boolean>;
   /** Releases connections and the writer lock. Idempotent. */
   close(): Promise<void>;
 }

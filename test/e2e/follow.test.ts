@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startIndexServer, type IndexServer } from '../support/index-server.ts';
 import { distsum } from '../monitor/support/cli.ts';
 import { allAlerts, allEntries, ofKind, tempDir } from '../monitor/support/log.ts';
+import { openDataDir } from '../../src/log/datadir.ts';
 
 const DISTS = join(import.meta.dirname, '../../../shared/fixtures/dists');
 const WHEEL = join(DISTS, 'wheel-0.40.0-py3-none-any.whl');
@@ -291,10 +292,16 @@ test('distsum log alerts lists, filters and resolves', async (t) => {
   assert.equal(all.alerts.length, 2);
   assert.equal(all.alerts[0].resolved_at, null);
   const id = all.alerts.find((a: { project: string }) => a.project === 'wheel').id;
-  const res = await distsum(['log', 'alerts', 'resolve', String(id), '--data', dir]);
-  assert.equal(res.code, 0, res.stderr);
-  assert.equal(res.stdout, `resolved alert #${id}\n`);
-  assert.equal((await distsum(['log', 'alerts', 'resolve', String(id), '--data', dir])).code, 2);
+  // Resolving works while another process is the log's writer (a follower or server running).
+  const writer = await openDataDir(dir, { writer: true, now: () => new Date() });
+  try {
+    const res = await distsum(['log', 'alerts', 'resolve', String(id), '--data', dir]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, `resolved alert #${id}\n`);
+    assert.equal((await distsum(['log', 'alerts', 'resolve', String(id), '--data', dir])).code, 2);
+  } finally {
+    await writer.close();
+  }
   const open = JSON.parse((await distsum(['log', 'alerts', '--open', '--json', '--data', dir])).stdout);
   assert.deepEqual(open.alerts.map((a: { project: string }) => a.project), ['poetry-core']);
   const table = await distsum(['log', 'alerts', '--project', 'Wheel', '--data', dir]);

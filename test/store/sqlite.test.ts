@@ -182,6 +182,25 @@ test('readEach reads committed state without a transaction; errors are typed; a 
   await assert.rejects(s.readEach((tx) => tx.getMeta('x')), StoreIOError);
 });
 
+test('alerts resolve from a store opened without the writer lock, while the writer holds it', async (t) => {
+  const dir = tmp(t);
+  const s = writable(dir);
+  t.after(() => s.close());
+  const [id] = await s.readWrite((tx) => tx.addAlerts([alert('k1')]));
+  const side = openSqliteStore(join(dir, 'log.db'));
+  t.after(() => side.close());
+  assert.equal(await side.resolveAlert(id!, '2024-02-02T00:00:00.000Z'), true);
+  assert.equal(await side.resolveAlert(id!, '2024-02-03T00:00:00.000Z'), false);
+  assert.equal(await side.resolveAlert(id! + 100, '2024-02-03T00:00:00.000Z'), false);
+  const [seen] = await s.readOnly((tx) => tx.listAlerts({ limit: 10 }));
+  assert.equal(seen.resolvedAt, '2024-02-02T00:00:00.000Z');
+  // The writer itself resolves through its own connection.
+  const [id2] = await s.readWrite((tx) => tx.addAlerts([alert('k2')]));
+  assert.equal(await s.resolveAlert(id2!, '2024-02-04T00:00:00.000Z'), true);
+  await side.close();
+  await assert.rejects(side.resolveAlert(id2!, 'x'), StoreIOError);
+});
+
 test('a second writer is refused while the first holds the lock, in-process and across processes', async (t) => {
   const dir = tmp(t);
   const first = writable(dir);
