@@ -2,6 +2,7 @@
 // fixed length first, so neither the token's length nor a common prefix shows in the timing.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { HttpError } from './httperror.ts';
 
 /** Longest Authorization header value considered (a token is ~43 characters). */
 export const MAX_AUTHORIZATION = 1024;
@@ -19,4 +20,16 @@ export function bearerMatches(authorization: string | undefined | null, token: s
   const m = /^bearer +(\S+) *$/i.exec(authorization);
   if (m === null) return false;
   return timingSafeEqual(digest(m[1]), digest(token));
+}
+
+/**
+ * Throws the HttpError for a write request that may not proceed: 405 (`readOnly` says why) when
+ * this server has no admin token, 401 when `authorization` is missing or not the admin token (the
+ * caller adds WWW-Authenticate). Returns when the request carries the admin token.
+ */
+export function checkAdmin(authorization: string | undefined, token: string | undefined, readOnly: string): void {
+  if (token === undefined) throw new HttpError(405, readOnly);
+  if (!bearerMatches(authorization, token)) {
+    throw new HttpError(401, authorization === undefined ? 'this request needs Authorization: Bearer <admin token>' : 'the bearer token is not the admin token of this log');
+  }
 }

@@ -52,6 +52,8 @@ export interface ServerDeps {
   append?: (claims: Claim[]) => Promise<Outcome[]>;
   /** The admin bearer token; writes are refused without one. */
   token?: string;
+  /** Marks an open alert resolved now (false: no such open alert); absent without an admin token. */
+  resolveAlert?: (id: number) => Promise<boolean>;
   /** This process's metrics. */
   metrics: Metrics;
   /** Metric snapshots of every process serving the log, this one's included. */

@@ -97,6 +97,8 @@ export function serverParts(
     firstSeen: firstSeenCache(open.reader),
     findFilename: async (filename) => (await open.store.readEach((tx) => tx.findFilenames([filename])))[0],
     append: hooks.append,
+    // Resolving needs no writer lock (Store.resolveAlert), so every serving process can do it.
+    resolveAlert: hooks.token === undefined ? undefined : (id) => open.store.resolveAlert(id, opts.now().toISOString()),
     token: hooks.token,
     metrics,
     allMetrics: hooks.otherMetrics ?? (async () => [snapshotOf(metrics, cache)]),

@@ -1,5 +1,5 @@
-// The read side of the JSON API: GET /api/v1/projects/<name>, GET /api/v1/alerts and
-// GET /api/v1/status. Field names are stable and documented in docs/api.md.
+// The JSON API: GET /api/v1/projects/<name>, GET /api/v1/alerts, GET /api/v1/status, and
+// POST /api/v1/alerts/<id>/resolve (admin token). Field names are stable and documented in docs/api.md.
 
 import { normalizeProjectName } from '../../dist/name.ts';
 import type { LogReader } from '../../log/log.ts';
@@ -8,8 +8,9 @@ import type { AlertQuery, StoredAlert } from '../../store/store.ts';
 import type { App, Limits, ServerDeps } from '../deps.ts';
 import { alertJson, checkpointJson, entryJson } from '../entryjson.ts';
 import type { EntryJson } from '../entryjson.ts';
-import { CACHE_SHORT } from '../headers.ts';
-import { badRequest, notFound } from '../httperror.ts';
+import { checkAdmin } from '../auth.ts';
+import { CACHE_NONE, CACHE_SHORT } from '../headers.ts';
+import { HttpError, badRequest, notFound } from '../httperror.ts';
 import { boolParam, decodeSegment, intParam, param, rawPath } from '../query.ts';
 
 // A project name as an index accepts it (PEP 508); normalized before lookup.
@@ -92,6 +93,21 @@ export function registerApiRoutes(app: App, deps: ServerDeps): void {
     const page = await readAlertPage(deps.reader, alertQuery(url, deps.limits, 100));
     c.header('cache-control', CACHE_SHORT);
     return c.json({ alerts: page.alerts.map(alertJson), next_after: page.nextAfter ?? null });
+  });
+
+  app.post('/api/v1/alerts/:id/resolve', async (c) => {
+    c.header('cache-control', CACHE_NONE);
+    try {
+      checkAdmin(c.req.header('authorization'), deps.resolveAlert && deps.token, 'this server has no admin token; resolve alerts with distsum log alerts resolve');
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 401) c.header('www-authenticate', 'Bearer realm="distsum"');
+      throw e;
+    }
+    const raw = c.req.param('id');
+    if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw badRequest(`${JSON.stringify(raw.slice(0, 40))} is not an alert id`);
+    const id = Number(raw);
+    if (!(await deps.resolveAlert!(id))) throw notFound(`alert #${id} is not open (no such alert, or resolved already)`);
+    return c.json({ id, resolved: true });
   });
 
   app.get('/api/v1/status', async (c) => {

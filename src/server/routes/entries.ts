@@ -4,7 +4,7 @@
 // with the entry's index. Bounded: body size and entry count; the token is checked before reading.
 
 import type { App, ServerDeps } from '../deps.ts';
-import { bearerMatches } from '../auth.ts';
+import { checkAdmin } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { parseEntriesBody } from '../entriesbody.ts';
 import { CACHE_NONE } from '../headers.ts';
@@ -20,13 +20,13 @@ const CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded', 
 export function registerEntriesRoute(app: App, deps: ServerDeps): void {
   app.post('/api/v1/entries', async (c) => {
     c.header('cache-control', CACHE_NONE);
-    if (deps.append === undefined || deps.token === undefined) {
-      throw new HttpError(405, 'this server is read-only; send entries to the server that runs the log writer');
-    }
-    const auth = c.req.header('authorization');
-    if (!bearerMatches(auth, deps.token)) {
-      c.header('www-authenticate', 'Bearer realm="distsum"');
-      throw new HttpError(401, auth === undefined ? 'this request needs Authorization: Bearer <admin token>' : 'the bearer token is not the admin token of this log');
+    const readOnly = 'this server is read-only; send entries to the server that runs the log writer';
+    if (deps.append === undefined) throw new HttpError(405, readOnly);
+    try {
+      checkAdmin(c.req.header('authorization'), deps.token, readOnly);
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 401) c.header('www-authenticate', 'Bearer realm="distsum"');
+      throw e;
     }
     const type = c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
     if (type !== undefined && type !== '' && !CONTENT_TYPES.includes(type)) {
