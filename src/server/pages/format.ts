@@ -3,19 +3,10 @@
 
 import { html } from '../html.ts';
 import type { Html } from '../html.ts';
+import { formatSize } from '../../size.ts';
 
 /** 999 B, 1.0 KiB, 12.3 MiB ... */
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
+export const humanSize = formatSize;
 
 /** 1234567 -> "1,234,567" (grouping that does not depend on the server's locale). */
 export function groupDigits(n: number): string {
