@@ -3,9 +3,11 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { CliContext } from './context.ts';
 import { err, out } from './context.ts';
 import { printJson, safeText } from './format.ts';
@@ -108,7 +110,8 @@ export function registerLog(program: Command, ctx: CliContext): void {
         '/pypi/<name>/<version>/json responses (files, or directories of *.json). A file name already ' +
         'logged with the same digests is counted as present; with other digests it is refused and ' +
         'raises a hash-changed alert. Malformed lines are reported and skipped; with --strict the ' +
-        'whole input is checked first and nothing is imported if any of it is malformed. ' +
+        'whole input is checked first and nothing is imported if any of it is malformed (files are read ' +
+        'twice, stdin is kept in a temporary file meanwhile: memory does not grow with the input). ' +
         'Exit status: 0 all imported, 1 a file name was claimed with other digests, 2 malformed input.',
     )
     .argument('[inputs...]', 'input files (- or nothing for stdin with jsonl)')
@@ -194,28 +197,52 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
   }
   let bar: Progress | undefined;
   const onBytes = (n: number) => bar?.add(n);
+  // --strict checks all input before appending any: files are read twice (memory stays flat), so
+  // JSON lines on stdin are first copied to a private temporary file.
+  const spool = useStdin && o.strict && o.format !== 'pypi-json' ? await spoolStdin(ctx) : undefined;
+  let stdinDocument: Buffer | undefined;
+  const fingerprints = new Map<string, string>();
+  let readings = 0;
 
   async function* items(): AsyncGenerator<ImportItem[]> {
+    const reading = ++readings;
     if (o.format === 'pypi-json') {
       if (useStdin) {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const c of ctx.stdin) {
-          size += (c as Uint8Array).length;
-          if (size > MAX_JSON_DOCUMENT) throw new InputError(`stdin: the JSON document is larger than ${MAX_JSON_DOCUMENT} bytes`);
-          chunks.push(Buffer.from(c as Uint8Array));
-        }
-        yield jsonApiItems(Buffer.concat(chunks), 'stdin');
+        stdinDocument ??= await readStdinDocument(ctx);
+        yield jsonApiItems(stdinDocument, 'stdin');
         return;
       }
-      yield* jsonApiFileItems(files, onBytes);
+      for (const f of files) {
+        await unchangedSinceFirstReading(f, reading);
+        yield* jsonApiFileItems([f], reading === 1 ? onBytes : undefined);
+      }
+      return;
+    }
+    if (spool) {
+      yield* jsonLinesItems(createReadStream(spool.path, { highWaterMark: 1 << 20 }), 'stdin');
       return;
     }
     if (useStdin) {
       yield* jsonLinesItems(ctx.stdin as AsyncIterable<Uint8Array>, 'stdin');
       return;
     }
-    for (const f of files) yield* jsonLinesItems(createReadStream(f, { highWaterMark: 1 << 20 }), f, onBytes);
+    for (const f of files) {
+      await unchangedSinceFirstReading(f, reading);
+      yield* jsonLinesItems(createReadStream(f, { highWaterMark: 1 << 20 }), f, reading === 1 ? onBytes : undefined);
+    }
+  }
+
+  // A file read a second time must be the one the first reading checked.
+  async function unchangedSinceFirstReading(f: string, reading: number): Promise<void> {
+    let st;
+    try {
+      st = await stat(f);
+    } catch {
+      throw new UsageError(`${f} does not exist`);
+    }
+    const fp = `${st.size}/${st.mtimeMs}/${st.ino}`;
+    if (reading === 1) fingerprints.set(f, fp);
+    else if (fingerprints.get(f) !== fp) throw new InputError(`${f} changed while it was imported; nothing more was appended`);
   }
 
   const problems: ImportProblem[] = [];
@@ -246,7 +273,7 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
     };
     bar = startProgress(ctx, 'importing', total, { enabled: o.progress && !o.json, minBytes: 4 << 20 });
     try {
-      summary = await runImport(append, items(), { strict: o.strict ?? false, batch: o.batch, onProblem });
+      summary = await runImport(append, items, { strict: o.strict ?? false, batch: o.batch, onProblem });
     } catch (e) {
       // --strict refused the input: machines still get the list of what is wrong.
       if (o.json && problemCount > 0) printJson(ctx, { error: (e as Error).message, malformed: problemCount, problems });
@@ -256,6 +283,7 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
     }
   } finally {
     await l.close();
+    await spool?.remove();
   }
   const size = l.writer!.size();
 
@@ -278,4 +306,30 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
   }
   if (summary.conflicts > 0) throw new ExitWith(ExitCode.CheckFailed);
   if (summary.malformed > 0) throw new ExitWith(ExitCode.Usage);
+}
+
+// The whole of stdin as one saved JSON API document (bounded).
+async function readStdinDocument(ctx: CliContext): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.stdin) {
+    size += (c as Uint8Array).length;
+    if (size > MAX_JSON_DOCUMENT) throw new InputError(`stdin: the JSON document is larger than ${MAX_JSON_DOCUMENT} bytes`);
+    chunks.push(Buffer.from(c as Uint8Array));
+  }
+  return Buffer.concat(chunks);
+}
+
+// Copies stdin to a file only this user can read, in a fresh temporary directory; remove() deletes both.
+async function spoolStdin(ctx: CliContext): Promise<{ path: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'distsum-import-'));
+  const path = join(dir, 'stdin.jsonl');
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    await pipeline(ctx.stdin, createWriteStream(path, { mode: 0o600 }));
+  } catch (e) {
+    await remove();
+    throw new UsageError(`cannot keep stdin in ${dir} for --strict: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { path, remove };
 }

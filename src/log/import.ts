@@ -193,14 +193,19 @@ function tally(s: ImportSummary, outcomes: Outcome[]): void {
   }
 }
 
+/** Input that can be read more than once (files), each call reading it from the start. */
+export type Rereadable = () => AsyncIterable<ImportItem[]>;
+
 /**
  * Appends the claims of `items` through `append` (the log writer's). Non-strict: problems are
  * reported and skipped while appending in batches. Strict: everything is read first; any problem
- * throws InputError (after reporting them all) and nothing is appended.
+ * throws InputError (after reporting them all) and nothing is appended. Strict over Rereadable
+ * input reads it twice, checking first and appending second, so memory does not grow with the
+ * input; over a one-time iterable it keeps the claims in memory between the two steps.
  */
 export async function runImport(
   append: (claims: Claim[]) => Promise<Outcome[]>,
-  items: AsyncIterable<ImportItem[]>,
+  items: AsyncIterable<ImportItem[]> | Rereadable,
   opts: ImportOptions,
 ): Promise<ImportSummary> {
   const batch = opts.batch ?? DEFAULT_BATCH;
@@ -212,6 +217,34 @@ export async function runImport(
     tally(s, await append(claims));
     opts.onAppended?.({ ...s });
   };
+  const refuse = () => new InputError(`${s.malformed} malformed input record${s.malformed === 1 ? '' : 's'}; nothing was imported (--strict)`);
+  if (opts.strict && typeof items === 'function') {
+    let claims = 0;
+    for await (const chunk of items()) {
+      for (const it of chunk) {
+        if ('claim' in it) claims++;
+        else {
+          s.malformed++;
+          opts.onProblem(it.problem);
+        }
+      }
+    }
+    if (s.malformed > 0) throw refuse();
+    // The second reading must be the input the first one checked (the caller's Rereadable
+    // guards against files that change in between); a problem now still stops the import.
+    for await (const chunk of items()) {
+      for (const it of chunk) {
+        if (!('claim' in it)) throw new InputError(`${it.problem.where} changed while it was imported: ${it.problem.message}`);
+        pending.push(it.claim);
+        s.claims++;
+        if (pending.length >= batch) await flush();
+      }
+    }
+    if (pending.length > 0) await flush();
+    if (s.claims !== claims) throw new InputError(`the input changed while it was imported (${claims} records when checked, ${s.claims} when appended)`);
+    return s;
+  }
+  if (typeof items === 'function') items = items();
   if (opts.strict) {
     const all: Claim[] = [];
     for await (const chunk of items) {
@@ -223,7 +256,7 @@ export async function runImport(
         }
       }
     }
-    if (s.malformed > 0) throw new InputError(`${s.malformed} malformed input record${s.malformed === 1 ? '' : 's'}; nothing was imported (--strict)`);
+    if (s.malformed > 0) throw refuse();
     s.claims = all.length;
     for (let i = 0; i < all.length; i += batch) {
       pending = all.slice(i, i + batch);

@@ -173,3 +173,42 @@ test('strict import reads everything first and appends nothing when anything is 
   const s = await runImport(fakeAppend(calls), jsonLinesItems(chunks([[rec(1), rec(2)].join('\n')]), 'in'), { strict: true, onProblem: () => assert.fail() });
   assert.equal(s.appended, 2);
 });
+
+test('strict import of rereadable input checks a first reading, then appends a second one in batches', async () => {
+  const good = [rec(1), rec(2), rec(3), rec(4), rec(5)].join('\n');
+  let readings = 0;
+  const calls: Claim[][] = [];
+  const s = await runImport(
+    fakeAppend(calls),
+    () => {
+      readings++;
+      return jsonLinesItems(chunks([good]), 'in');
+    },
+    { strict: true, batch: 2, onProblem: () => assert.fail() },
+  );
+  assert.equal(readings, 2);
+  assert.deepEqual(s, { claims: 5, appended: 5, present: 0, conflicts: 0, alerts: 0, malformed: 0 });
+  // Appended batch by batch as the second reading goes: nothing held back until the end.
+  assert.deepEqual(calls.map((c) => c.length), [2, 2, 1]);
+
+  // A malformed record: reported from the first reading, nothing appended, no second reading.
+  readings = 0;
+  const none: Claim[][] = [];
+  const problems: ImportProblem[] = [];
+  await assert.rejects(
+    runImport(fakeAppend(none), () => (readings++, jsonLinesItems(chunks([[rec(1), 'bad', rec(2)].join('\n')]), 'in')), { strict: true, onProblem: (p) => problems.push(p) }),
+    /1 malformed input record; nothing was imported/,
+  );
+  assert.equal(readings, 1);
+  assert.equal(none.length, 0);
+  assert.deepEqual(problems.map((p) => p.where), ['in:2']);
+
+  // Input that differs on the second reading is refused as soon as that shows.
+  for (const second of [[rec(1), 'bad'].join('\n'), [rec(1), rec(2), rec(3)].join('\n')]) {
+    let n = 0;
+    await assert.rejects(
+      runImport(fakeAppend([]), () => jsonLinesItems(chunks([n++ === 0 ? [rec(1), rec(2)].join('\n') : second]), 'in'), { strict: true, onProblem: () => undefined }),
+      (e: unknown) => e instanceof InputError && /changed while it was imported/.test((e as Error).message),
+    );
+  }
+});
