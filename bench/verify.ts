@@ -8,12 +8,18 @@
 // Goals: the lock in under 1 s cold; the wheelhouse within 1.2x of sha256sum.
 //
 //   npm run bench:verify -- [--entries 1000000] [--files 2000] [--gib 1] [--runs 3] [--keep]
+//                           [--data DIR] [--no-wheelhouse] [--cpu-prof DIR]
+// --keep keeps the work directory; --data DIR works in DIR and keeps the log there (DIR/data), so
+// the next run with the same --entries reuses it instead of building it again; --cpu-prof DIR
+// writes V8 profiles of every verify run. One untimed cold run first warms the just started
+// server (its tile trees and code), as a long-running log server is.
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { createDataDir, openDataDir } from '../src/log/datadir.ts';
@@ -36,6 +42,9 @@ const FILES = num('--files', 2000);
 const GIB = num('--gib', 1);
 const RUNS = num('--runs', 3);
 const KEEP = args.includes('--keep');
+const REUSE = value('--data');
+const WHEELHOUSE = !args.includes('--no-wheelhouse');
+const PROFILE = value('--cpu-prof');
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -68,7 +77,17 @@ function syntheticEntry(i: number, r: () => number): Entry {
   return { project, version, filename, size: 1000 + Math.floor(r() * 5e6), sha256: hex64(r), blake2b256: hex64(r) };
 }
 
+/** The synthetic log's entries without building it (for a log reused with --data). */
+function allEntries(): Entry[] {
+  const r = rng(20240601);
+  return Array.from({ length: ENTRIES }, (_, i) => syntheticEntry(i, r));
+}
+
 async function buildLog(dir: string): Promise<{ key: string; entries: Entry[] }> {
+  if (existsSync(join(dir, 'log.db'))) {
+    console.log(`log: reusing ${dir} (${ENTRIES.toLocaleString('en')} entries)`);
+    return { key: readFileSync(join(dir, 'note.pub'), 'utf8').trim(), entries: allEntries() };
+  }
   const key = await createDataDir(dir, 'bench.example/log', new Date());
   const log = await openDataDir(dir, { writer: true, now: () => new Date(), maxBatch: 100_000 });
   const r = rng(20240601);
@@ -110,15 +129,29 @@ try {
 }
 `,
   );
-  // Under node_modules so the bundles resolve their external packages as the release build does.
+  // Under node_modules so the bundles resolve their external packages as the release build does,
+  // and built as scripts/build.mjs builds the release: code splitting (what a command does not need
+  // loads only when used), the hashing worker beside the entry points, hash-wasm's ES module
+  // bundled down to BLAKE2b.
   const dir = join(ROOT, 'node_modules/.cache/distsum-bench');
-  const out = { serve: join(dir, 'verify-serve.mjs'), verify: join(dir, 'verify.mjs') };
-  // The hashing worker beside the bundle, as scripts/build.mjs emits it beside dist/cli.js.
-  const worker = join(ROOT, 'src/digest/worker.ts');
-  for (const [entry, outfile] of [[serveEntry, out.serve], [verifyEntry, out.verify], [worker, join(dir, 'digest-worker.js')]]) {
-    await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', absWorkingDir: ROOT });
-  }
-  return out;
+  rmSync(dir, { recursive: true, force: true });
+  const hashWasm = createRequire(import.meta.url).resolve('hash-wasm/dist/index.esm.js');
+  await build({
+    entryPoints: { 'verify-serve': serveEntry, verify: verifyEntry, 'digest-worker': join(ROOT, 'src/digest/worker.ts') },
+    outdir: dir,
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    plugins: [{ name: 'bundle-hash-wasm', setup: (b) => void b.onResolve({ filter: /^hash-wasm$/ }, () => ({ path: hashWasm })) }],
+    logLevel: 'warning',
+    absWorkingDir: ROOT,
+  });
+  return { serve: join(dir, 'verify-serve.js'), verify: join(dir, 'verify.js') };
 }
 
 function startServer(script: string, data: string): Promise<{ url: string; child: ChildProcess }> {
@@ -135,9 +168,10 @@ function startServer(script: string, data: string): Promise<{ url: string; child
 }
 
 /** Runs the bundled `distsum verify` with `argv`; returns wall time and output. */
-function runVerify(script: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): { ms: number; code: number | null; stdout: string; stderr: string } {
+function runVerify(script: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string, profile?: string): { ms: number; code: number | null; stdout: string; stderr: string } {
+  const prof = profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [script, 'verify', ...argv], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [...prof, script, 'verify', ...argv], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { ms: performance.now() - t0, code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -160,7 +194,8 @@ function pylock(entries: Entry[]): string {
 
 async function main(): Promise<void> {
   for (const cmd of ['sha256sum']) if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) throw new Error(`${cmd} is missing (coreutils)`);
-  const work = mkdtempSync(join(tmpdir(), 'distsum-bench-verify-'));
+  const work = REUSE ?? mkdtempSync(join(tmpdir(), 'distsum-bench-verify-'));
+  mkdirSync(work, { recursive: true });
   let server: ChildProcess | undefined;
   try {
     const { key, entries } = await buildLog(join(work, 'data'));
@@ -174,17 +209,21 @@ async function main(): Promise<void> {
     const picked = new Set<number>();
     while (picked.size < Math.min(FILES, entries.length)) picked.add(Math.floor(r() * entries.length));
     const project = join(work, 'project');
-    mkdirSync(project);
+    mkdirSync(project, { recursive: true });
     writeFileSync(join(project, 'pylock.toml'), pylock([...picked].sort((a, b) => a - b).map((i) => entries[i])));
+    // A log server is a long-running process: one untimed run first builds the tile trees the
+    // proofs need and warms its code, as earlier clients would have.
+    const first = runVerify(scripts.verify, ['pylock.toml'], { ...xdg(join(work, 'home-first')), ...logEnv }, project);
+    if (first.code !== 0) throw new Error(`verify failed (${first.code}): ${first.stderr}`);
     const cold: number[] = [];
     const warm: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       const env = { ...xdg(join(work, `home-${run}`)), ...logEnv };
-      const c = runVerify(scripts.verify, ['pylock.toml'], env, project);
+      const c = runVerify(scripts.verify, ['pylock.toml'], env, project, PROFILE && join(PROFILE, 'cold'));
       if (c.code !== 0) throw new Error(`verify failed (${c.code}): ${c.stderr}`);
       if (!c.stdout.includes(`ok: ${picked.size} files: ${picked.size} ok`)) throw new Error(`unexpected result: ${c.stdout.split('\n').slice(-2).join(' ')}`);
       cold.push(c.ms);
-      const w = runVerify(scripts.verify, ['pylock.toml'], env, project);
+      const w = runVerify(scripts.verify, ['pylock.toml'], env, project, PROFILE && join(PROFILE, 'warm'));
       if (w.code !== 0) throw new Error(`warm verify failed: ${w.stderr}`);
       warm.push(w.ms);
     }
@@ -192,11 +231,16 @@ async function main(): Promise<void> {
     console.log(`lock: ${picked.size} files (pylock.toml) against ${ENTRIES.toLocaleString('en')} entries, ${RUNS} runs, each a new process:`);
     console.log(`  cold cache, empty state: median ${secs(median(cold))} (all: ${cold.map(secs).join(', ')})  goal < 1 s: ${median(cold) < 1000 ? 'met' : 'NOT met'}`);
     console.log(`  warm cache:              median ${secs(median(warm))} (all: ${warm.map(secs).join(', ')})`);
-    console.log(`  (process start and module load alone, \`verify --help\`: ${secs(noop.ms)})`);
+    console.log(`  (process start and module load alone, \`verify --help\`: ${secs(noop.ms)}; the untimed first run, against the just started server: ${secs(first.ms)})`);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    const lookups = metrics.split('\n').filter((l) => l.startsWith('distsum_http_requests_total{route="/lookup'));
+    console.log(`  lookup requests the server answered (all runs): ${lookups.map((l) => l.replace('distsum_http_requests_total', '')).join(', ')}`);
+    console.log(`  load average during the runs: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
+    if (!WHEELHOUSE) return;
 
     // 2. The wheelhouse: GIB GiB in 16 MiB files of random bytes.
     const wh = join(work, 'wheelhouse');
-    mkdirSync(wh);
+    mkdirSync(wh, { recursive: true });
     const fileBytes = 16 << 20;
     const count = Math.max(1, Math.round((GIB * 1024 * 1024 * 1024) / fileBytes));
     const buf = Buffer.alloc(1 << 20);
@@ -228,7 +272,12 @@ async function main(): Promise<void> {
     server?.kill('SIGTERM');
     if (server) await new Promise((r) => server!.once('exit', r));
     if (KEEP) console.log(`kept ${work}`);
-    else rmSync(work, { recursive: true, force: true });
+    else if (REUSE !== undefined) {
+      // Only what this run made beside the log: DIR may hold other things.
+      for (const d of readdirSync(work)) {
+        if (['project', 'wheelhouse', 'serve-entry.ts', 'verify-entry.ts'].includes(d) || /^home-(wh|first|[0-9]+)$/.test(d)) rmSync(join(work, d), { recursive: true, force: true });
+      }
+    } else rmSync(work, { recursive: true, force: true });
   }
 }
 

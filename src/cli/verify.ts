@@ -15,7 +15,7 @@ import { urlProblem } from '../config/template.ts';
 import { userDirs } from '../config/xdg.ts';
 import type { UserDirs } from '../config/xdg.ts';
 import { diskCache, logDirName } from '../verify/diskcache.ts';
-import { httpGetter, offlineGetter } from '../verify/fetch.ts';
+import { httpGetter, httpPoster, offlineGetter } from '../verify/fetch.ts';
 import type { Getter } from '../verify/fetch.ts';
 import { classifyInputs } from '../verify/inputs.ts';
 import { newLogClient } from '../verify/logclient.ts';
@@ -149,6 +149,7 @@ async function runVerifyCommand(ctx: CliContext, paths: string[], o: VerifyCliOp
       witnessKeys: cfg.log.witnesses,
       minWitnesses: cfg.log.minWitnesses,
       get,
+      post: offline ? undefined : httpPoster(),
       cache: diskCache(join(dirs.cache, 'logs', dir)),
       lookups: lookupCache(join(dirs.cache, 'logs', dir, 'lookups')),
       state,
@@ -160,8 +161,10 @@ async function runVerifyCommand(ctx: CliContext, paths: string[], o: VerifyCliOp
 
   let result;
   try {
-    await client?.start();
-    result = await verifyInputs(inputs, { client, policies: cfg.trust, findManifest, strict: o.strict || cfg.strict, concurrency: o.jobs });
+    // The log's checkpoint is fetched and checked while the lock files are read (verifyInputs awaits it).
+    const started = client?.start();
+    started?.catch(() => {});
+    result = await verifyInputs(inputs, { client, started, policies: cfg.trust, findManifest, strict: o.strict || cfg.strict, concurrency: o.jobs });
     // Only answers from a run the log did not misbehave in are kept.
     client?.flush();
   } catch (e) {

@@ -26,7 +26,7 @@ export type ResponseKind = 'json' | 'text' | 'html';
 
 /** The response kind for a request path. */
 export function responseKind(path: string): ResponseKind {
-  if (path.startsWith('/api/') || path.startsWith('/lookup/')) return 'json';
+  if (path.startsWith('/api/') || path.startsWith('/lookup/') || path === '/lookup') return 'json';
   if (path.startsWith('/tile/') || path === '/checkpoint' || path === '/healthz' || path === '/metrics' || path.startsWith('/static/')) return 'text';
   return 'html';
 }

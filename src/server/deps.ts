@@ -48,6 +48,8 @@ export interface ServerDeps {
   firstSeen: FirstSeen;
   /** The index of the entry for a file name, from the store's file name index. */
   findFilename: (filename: string) => Promise<number | undefined>;
+  /** findFilename for many names in one store query; results in the order asked. */
+  findFilenames?: (filenames: string[]) => Promise<(number | undefined)[]>;
   /** Appends claims to the log (the writer, or a channel to it); absent on a read-only server. */
   append?: (claims: Claim[]) => Promise<Outcome[]>;
   /** The admin bearer token; writes are refused without one. */

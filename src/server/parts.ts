@@ -96,6 +96,7 @@ export function serverParts(
     latest,
     firstSeen: firstSeenCache(open.reader),
     findFilename: async (filename) => (await open.store.readEach((tx) => tx.findFilenames([filename])))[0],
+    findFilenames: (filenames) => open.store.readEach((tx) => tx.findFilenames(filenames)),
     append: hooks.append,
     // Resolving needs no writer lock (Store.resolveAlert), so every serving process can do it.
     resolveAlert: hooks.token === undefined ? undefined : (id) => open.store.resolveAlert(id, opts.now().toISOString()),

@@ -89,7 +89,8 @@ function manifestClaims(f: ManifestFile): Claims {
 // Why a proven entry does not belong to the subject's project or release, if it does not.
 function releaseDiff(s: Subject, e: Entry): string | undefined {
   if (normalizeProjectName(e.project) !== s.project) return `the log records it as ${e.filename} of project ${e.project}`;
-  if (s.version !== undefined && e.version !== '-' && !versionsEqual(s.version, e.version)) {
+  // Equal strings are equal versions; only differing spellings need PEP 440 parsing.
+  if (s.version !== undefined && e.version !== '-' && s.version !== e.version && !versionsEqual(s.version, e.version)) {
     return `the log records it as ${e.filename}, version ${e.version}, not ${s.version}`;
   }
   return undefined;

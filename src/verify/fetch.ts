@@ -1,8 +1,12 @@
 // Fetching what verification needs (checkpoints, tiles, lookup answers, manifests, signatures) over
 // https://, http:// to loopback, or file://. Bounded: every body has a byte cap and every request a
-// time limit; redirects are followed only to URLs the same policy allows.
+// time limit; redirects are followed only to URLs the same policy allows. Batch lookups POST a
+// small JSON body under the same policy (httpPoster).
 
 import { open } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { InputError, errorMessage } from '../errors.ts';
 import { nodeHttpFetch } from '../index/http.ts';
@@ -138,5 +142,72 @@ export function httpGetter(opts: { transport?: HttpFetch; timeoutMs?: number; us
 export function offlineGetter(): Getter {
   return async (url) => {
     throw new FetchError(`offline: ${url.slice(0, 200)} is not in the cache (run once without --offline)`);
+  };
+}
+
+/**
+ * POSTs `body` (of type `contentType`) to `url` and reads at most `maxBytes` of the answer.
+ * Resolves for any HTTP status, redirects included (they are not followed: a caller falls back to
+ * GETs, which follow them); rejects with FetchError like a Getter. A file:// URL answers 405.
+ */
+export type Poster = (url: string, body: Uint8Array, contentType: string, maxBytes: number) => Promise<GetResult>;
+
+/**
+ * A Poster over node:http/https: the URL policy of httpGetter (https, or http to loopback), a
+ * User-Agent, no Accept-Encoding, `timeoutMs` for the whole exchange, and the answer's
+ * Content-Length and streamed size both checked against the cap.
+ */
+export function httpPoster(opts: { timeoutMs?: number; userAgent?: string } = {}): Poster {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const userAgent = opts.userAgent ?? 'distsum-verify';
+  return async (url, body, contentType, maxBytes) => {
+    const problem = urlProblem(url);
+    if (problem) throw new FetchError(`refusing to fetch ${url.slice(0, 200)}: ${problem}`);
+    const u = new URL(url);
+    if (u.protocol === 'file:') return { url: u.href, status: 405, body: new Uint8Array(0) };
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    const why = (e: unknown) => (ac.signal.aborted ? `no answer within ${timeoutMs / 1000} s` : ((e as NodeJS.ErrnoException).code ?? errorMessage(e)));
+    try {
+      let res: IncomingMessage;
+      try {
+        res = await new Promise<IncomingMessage>((resolve, reject) => {
+          const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+          const headers = { 'user-agent': userAgent, accept: 'application/json', 'content-type': contentType, 'content-length': String(body.length) };
+          const req = send(u, { method: 'POST', headers, signal: ac.signal }, resolve);
+          req.on('error', reject);
+          req.end(body);
+        });
+      } catch (e) {
+        throw new FetchError(`cannot fetch ${u.href}: ${why(e)}`);
+      }
+      // An abort destroys the response with an error; reading below reports it, but it must never go unhandled.
+      res.on('error', () => {});
+      const enc = res.headers['content-encoding'];
+      if (enc !== undefined && enc.trim().toLowerCase() !== 'identity') {
+        res.destroy();
+        throw new FetchError(`${u.href}: unexpected Content-Encoding ${JSON.stringify(enc.slice(0, 40))}`);
+      }
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (declared > maxBytes) {
+        res.destroy();
+        throw new FetchError(`${u.href}: the response is larger than ${maxBytes} bytes`);
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      try {
+        for await (const chunk of res as AsyncIterable<Buffer>) {
+          total += chunk.length;
+          if (total > maxBytes) throw new FetchError(`${u.href}: the response is larger than ${maxBytes} bytes`);
+          chunks.push(chunk);
+        }
+      } catch (e) {
+        if (e instanceof FetchError) throw e;
+        throw new FetchError(`cannot fetch ${u.href}: ${why(e)}`);
+      }
+      return { url: u.href, status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(chunks, total)) };
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }

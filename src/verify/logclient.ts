@@ -4,9 +4,12 @@
 // state directory; each new checkpoint must be proven consistent with it from the log's own tiles
 // (authenticated up to the signed root), and a log that cannot be (a fork, a rewound history, tiles
 // that do not match its signature, a false proof) is reported with the evidence (exit 3).
-// Tiles and verified lookup answers are cached; --offline works from that cache alone.
+// Tiles and verified lookup answers are cached; --offline works from that cache alone. Many file
+// names are looked up in batches (POST /lookup, one checkpoint per batch), each answer verified as
+// strictly as a single lookup's; a server without batches is asked one name at a time.
 
 import { InputError, SecurityError, UsageError } from '../errors.ts';
+import { mapLimit } from '../concurrency.ts';
 import { createSemaphore } from '../index/semaphore.ts';
 import type { Checkpoint } from '../tlog/checkpoint.ts';
 import { openCheckpoint } from '../tlog/checkpoint.ts';
@@ -19,21 +22,26 @@ import { InvalidSignatureError, KeyFormatError, MissingHashError, NoteError, Pro
 import { HASH_SIZE } from '../tlog/hash.ts';
 import type { DiskCache } from './diskcache.ts';
 import type { LookupCache } from './lookupcache.ts';
-import type { Getter } from './fetch.ts';
+import type { Getter, Poster } from './fetch.ts';
 import { FetchError } from './fetch.ts';
 import type { CheckpointStore } from './state.ts';
 import { checkConsistency, consistencyTilePaths } from './consistency.ts';
 import {
   answerProofText,
+  batchItemAnswer,
   decodeCachedAnswer,
   encodeCachedAnswer,
+  MAX_BATCH_ANSWER_BYTES,
+  MAX_BATCH_NAMES,
+  MAX_BATCH_REQUEST_BYTES,
   MAX_LOOKUP_BYTES,
   MAX_SHA256_LOOKUP_BYTES,
+  parseBatchAnswer,
   parseFilenameAnswer,
   parseSha256Answer,
   proveAnswer,
 } from './answers.ts';
-import type { LookupAnswer, ProvenEntry } from './answers.ts';
+import type { BatchAnswer, LookupAnswer, ProvenEntry } from './answers.ts';
 import { base64Lines, LogMisbehaviourError, noteLines } from './misbehaviour.ts';
 import type { MisbehaviourReport, ReportSection } from './misbehaviour.ts';
 
@@ -48,6 +56,10 @@ export interface LogClientOptions {
   /** Valid witness cosignatures every checkpoint must carry. */
   minWitnesses?: number;
   get: Getter;
+  /** Sends batch lookups (POST /lookup); without it every name is looked up on its own. */
+  post?: Poster;
+  /** Names per batch at most (default and ceiling: MAX_BATCH_NAMES). */
+  batchSize?: number;
   /** Cache rooted at this log's cache directory (tiles). */
   cache: DiskCache;
   /** Verified lookup answers kept between runs. */
@@ -83,6 +95,12 @@ export interface LogClient {
   latest(): VerifiedCheckpoint;
   /** The log's entry for a file name. */
   lookupFilename(filename: string): Promise<LogAnswer>;
+  /**
+   * Starts looking up many file names in batches (those not answered yet nor cached); their
+   * lookupFilename calls then share those answers, errors included. Resolves once every batch is
+   * settled; never rejects.
+   */
+  prefetchFilenames(filenames: Iterable<string>): Promise<void>;
   /** The log's entries with this sha256 (lowercase hex). */
   lookupSha256(sha256: string): Promise<LogAnswer>;
   /** Saves this run's verified answers for the next runs (best effort). */
@@ -99,6 +117,53 @@ interface Sourced {
 
 /** A tile the server does not have. */
 class MissingTileError extends FetchError {}
+
+/** Batches in flight at once: enough to overlap the server's work with this side's verification. */
+export const BATCHES_IN_FLIGHT = 4;
+
+/** Answers to POST /lookup that mean the server has no batch lookups (an older server, a proxy): stop asking. */
+function batchUnsupported(status: number): boolean {
+  return (status >= 300 && status < 400) || status === 404 || status === 405 || status === 501;
+}
+
+/** Fewest names worth a batch of its own when a list is spread over the batches in flight. */
+export const MIN_SPREAD = 100;
+
+/**
+ * `names` in batches of at most `size` names and MAX_BATCH_REQUEST_BYTES of JSON, spread over
+ * BATCHES_IN_FLIGHT batches when there are enough names (so answers arrive, and are verified, while
+ * the server works on the next batch), but not into batches under MIN_SPREAD names.
+ */
+export function batchesOf(names: string[], size: number): string[][] {
+  const per = Math.max(1, Math.min(size, Math.max(MIN_SPREAD, Math.ceil(names.length / BATCHES_IN_FLIGHT))));
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let bytes = 0;
+  for (const n of names) {
+    // JSON text of the name and its separator, at most (escapes included).
+    const b = Buffer.byteLength(JSON.stringify(n)) + 1;
+    if (cur.length > 0 && (cur.length >= per || bytes + b > MAX_BATCH_REQUEST_BYTES - 64)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(n);
+    bytes += b;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+// A promise with its settling functions.
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T | Promise<T>) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T | Promise<T>) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
 
 function treeId(c: Checkpoint): string {
   return `${c.size}:${hashHex(c.hash)}`;
@@ -137,6 +202,8 @@ export function newLogClient(opts: LogClientOptions): LogClient {
   let latest: VerifiedCheckpoint | undefined;
   const fromState = new Set<VerifiedCheckpoint>();
   let chain: Promise<unknown> = Promise.resolve();
+  // Set once the server shows it has no batch lookups.
+  let batchesOff = false;
 
   const get = async (url: string, maxBytes: number) => {
     const release = await limit.acquire();
@@ -356,6 +423,19 @@ export function newLogClient(opts: LogClientOptions): LogClient {
     return run;
   };
 
+  // Makes `vc` (which came with `what`) part of this run's view: the state advances to it when it is
+  // newer, else it must be proven consistent with the latest checkpoint verified so far.
+  const settle = async (vc: VerifiedCheckpoint, what: string, cached: boolean): Promise<void> => {
+    const cur = latest!;
+    if (vc.checkpoint.size > cur.checkpoint.size) await advance(vc, `checkpoint served with ${what}`);
+    else {
+      await ensureConsistent(
+        { vc, label: `checkpoint ${cached ? 'cached' : 'served'} with ${what}`, earlier: cached },
+        { vc: cur, label: 'latest checkpoint verified in this run', earlier: fromState.has(cur) },
+      );
+    }
+  };
+
   // Everything about `answer` verified: signature, inclusion, that it answers the question, and
   // that its checkpoint is consistent with this machine's view of the log.
   const accept = async (answer: LookupAnswer, where: string, matches: (p: ProvenEntry) => string | undefined, cached: boolean): Promise<ProvenEntry> => {
@@ -387,14 +467,7 @@ export function newLogClient(opts: LogClientOptions): LogClient {
         explanation: ['The server answered a lookup with an entry that does not match the question. Its answers cannot be trusted.'],
       });
     }
-    const cur = latest!;
-    if (vc.checkpoint.size > cur.checkpoint.size) await advance(vc, `checkpoint served with the answer to ${where}`);
-    else {
-      await ensureConsistent(
-        { vc, label: `checkpoint ${cached ? 'cached' : 'served'} with the answer to ${where}`, earlier: cached },
-        { vc: cur, label: 'latest checkpoint verified in this run', earlier: fromState.has(cur) },
-      );
-    }
+    await settle(vc, `the answer to ${where}`, cached);
     return proven;
   };
 
@@ -424,10 +497,12 @@ export function newLogClient(opts: LogClientOptions): LogClient {
     return out;
   };
 
+  const filenameMatches = (filename: string) => (p: ProvenEntry) => (p.entry.filename === filename ? undefined : `the entry for ${JSON.stringify(p.entry.filename)}`);
+
   const lookupFilename = async (filename: string): Promise<LogAnswer> => {
     const key = `f:${filename}`;
     const where = `the lookup of ${JSON.stringify(filename)}`;
-    const matches = (p: ProvenEntry) => (p.entry.filename === filename ? undefined : `the entry for ${JSON.stringify(p.entry.filename)}`);
+    const matches = filenameMatches(filename);
     const cached = await fromCache(key, where, matches);
     if (cached) return { status: 'found', entries: cached };
     if (opts.offline) return { status: 'uncached' };
@@ -459,6 +534,103 @@ export function newLogClient(opts: LogClientOptions): LogClient {
     for (const a of answers) entries.push(await accept(a, where, matches, false));
     opts.lookups.set(key, answers.map(encodeCachedAnswer));
     return { status: 'found', entries };
+  };
+
+  // A batch that does not answer exactly the names asked, in order: the server answers other questions.
+  const checkBatchNames = (names: string[], got: BatchAnswer, url: string): void => {
+    const asked = new Set(names);
+    const answered = got.items.map((it) => it.filename);
+    const wrongAt = answered.findIndex((n, i) => n !== names[i]);
+    if (answered.length === names.length && wrongAt < 0) return;
+    const missing = names.filter((n) => !answered.includes(n));
+    const extra = answered.filter((n) => !asked.has(n));
+    const list = (xs: string[]) => [...xs.slice(0, 20).map((x) => JSON.stringify(x)), ...(xs.length > 20 ? [`… and ${xs.length - 20} more`] : [])];
+    const sections: ReportSection[] = [{ label: 'checkpoint served with the batch', lines: noteLines(got.checkpoint) }];
+    if (missing.length > 0) sections.push({ label: `file names asked but not answered (${missing.length})`, lines: list(missing) });
+    if (extra.length > 0) sections.push({ label: `file names answered but not asked (${extra.length})`, lines: list(extra) });
+    if (missing.length === 0 && extra.length === 0) sections.push({ label: `result ${wrongAt + 1} answers`, lines: [JSON.stringify(answered[wrongAt]), `where ${JSON.stringify(names[wrongAt])} was asked`] });
+    throw misbehaved({
+      kind: 'bad-answer',
+      summary: `asked about ${names.length} file names in one batch (POST ${url}), it answered ${got.count === names.length ? 'other names' : `${got.count}`}`,
+      sections,
+      explanation: ['A batch lookup must answer every file name asked, once, in the order asked. This one did not: its answers cannot be trusted.'],
+    });
+  };
+
+  // One batch: undefined when the server has no batch lookups or refused this one (ask one name at a
+  // time instead); otherwise each name's answer, or the error that name's lookup ends with. Errors
+  // that concern the whole batch (a network failure, misbehaviour) reject.
+  const lookupBatch = async (names: string[]): Promise<Map<string, LogAnswer | Error> | undefined> => {
+    const url = `${base}/lookup`;
+    const release = await limit.acquire();
+    let r;
+    try {
+      r = await opts.post!(url, Buffer.from(JSON.stringify({ filenames: names })), 'application/json', MAX_BATCH_ANSWER_BYTES);
+    } finally {
+      release();
+    }
+    if (r.status !== 200) {
+      if (batchUnsupported(r.status)) batchesOff = true;
+      return undefined;
+    }
+    const got = parseBatchAnswer(r.body, `POST ${url}`, names.length);
+    // The signature first: a report of what the batch answered must carry the log's signed note.
+    const vc = openVerified(got.checkpoint, `POST ${url}`);
+    checkBatchNames(names, got, url);
+    await settle(vc, `the batch lookup of ${names.length} file names`, false);
+    const out = new Map<string, LogAnswer | Error>();
+    for (const item of got.items) {
+      const name = item.filename;
+      if (!item.found) {
+        out.set(name, { status: 'absent' });
+        continue;
+      }
+      const where = `the lookup of ${JSON.stringify(name)} (in a batch)`;
+      try {
+        const answer = batchItemAnswer(item, got.checkpoint, where);
+        const proven = await accept(answer, where, filenameMatches(name), false);
+        opts.lookups.set(`f:${name}`, [encodeCachedAnswer(answer)]);
+        out.set(name, { status: 'found', entries: [proven] });
+      } catch (e) {
+        // A malformed answer is that file's error, as with a single lookup; misbehaviour stops everything.
+        if (e instanceof InputError && !(e instanceof SecurityError)) out.set(name, e);
+        else throw e;
+      }
+    }
+    return out;
+  };
+
+  const prefetchFilenames = async (filenames: Iterable<string>): Promise<void> => {
+    if (opts.offline || base === undefined || opts.post === undefined || batchesOff) return;
+    const todo: string[] = [];
+    const waiting = new Map<string, ReturnType<typeof deferred<LogAnswer>>>();
+    for (const name of filenames) {
+      const key = `f:${name}`;
+      // Cached answers are verified by lookupFilename itself; names asked already keep their answer.
+      if (lookups.has(key) || opts.lookups.get(key) !== undefined) continue;
+      const d = deferred<LogAnswer>();
+      // Whoever asks lookupFilename(name) awaits it; a run that stops early must not leave the rest unhandled.
+      d.promise.catch(() => {});
+      lookups.set(key, d.promise);
+      waiting.set(name, d);
+      todo.push(name);
+    }
+    const batches = batchesOf(todo, Math.min(MAX_BATCH_NAMES, Math.max(1, opts.batchSize ?? MAX_BATCH_NAMES)));
+    await mapLimit(batches, BATCHES_IN_FLIGHT, async (names) => {
+      let answers: Map<string, LogAnswer | Error> | undefined;
+      try {
+        answers = batchesOff ? undefined : await lookupBatch(names);
+      } catch (e) {
+        for (const n of names) waiting.get(n)!.reject(e);
+        return;
+      }
+      for (const n of names) {
+        const a = answers?.get(n);
+        if (answers === undefined) waiting.get(n)!.resolve(lookupFilename(n));
+        else if (a instanceof Error) waiting.get(n)!.reject(a);
+        else waiting.get(n)!.resolve(a!);
+      }
+    });
   };
 
   const memo = (key: string, fn: () => Promise<LogAnswer>): Promise<LogAnswer> => {
@@ -498,6 +670,7 @@ export function newLogClient(opts: LogClientOptions): LogClient {
     },
     lookupFilename: (filename) => memo(`f:${filename}`, () => lookupFilename(filename)),
     lookupSha256: (sha256) => memo(`s:${sha256}`, () => lookupSha256(sha256)),
+    prefetchFilenames,
     flush: () => opts.lookups.flush(),
   };
 }

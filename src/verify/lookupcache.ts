@@ -5,14 +5,15 @@
 // pack; when packs pile up, a run merges them. Everything read back is verified again before use,
 // so a damaged or planted pack can only cost a fetch.
 //
-// Pack format: "distsum-lookups v1\n", then records of
-//   u16 key length | key (UTF-8) | u32 value length | value (a cached answer: tlog-proof + record)
+// Pack format: "distsum-lookups v2\n", then records of
+//   u16 key length | key (UTF-8) | u32 value length | value (a cached answer, see encodeCachedAnswer)
+// (v1 packs held answers as tlog-proof text; they are ignored, and dropped at the next merge.)
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const MAGIC = Buffer.from('distsum-lookups v1\n');
+const MAGIC = Buffer.from('distsum-lookups v2\n');
 
 /** Packs beyond which a run merges them into one. */
 export const MAX_PACKS = 8;

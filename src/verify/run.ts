@@ -20,8 +20,14 @@ import type { VerifyInputs } from './inputs.ts';
 
 /** What a run needs besides its inputs. */
 export interface VerifyDeps {
-  /** The log client (already started); absent with --no-log. */
+  /** The log client; absent with --no-log. Started, or starting with `started`. */
   client?: LogClient;
+  /**
+   * The client's start() when it is still running: reading and hashing the inputs overlap it, and
+   * it is awaited before the first lookup. Its failure wins over an input error, so a log that
+   * misbehaves is reported first, as when it is awaited before the run.
+   */
+  started?: Promise<unknown>;
   policies: ReadonlyMap<string, SourcedPolicy>;
   findManifest: ManifestFinder;
   /** Unknown files fail. */
@@ -128,15 +134,22 @@ export async function verifyInputs(inputs: VerifyInputs, deps: VerifyDeps): Prom
   const warnings: string[] = [];
   const locks: VerifyResult['locks'] = [];
   const locked: LockedFile[] = [];
-  for (const path of inputs.locks) {
-    const r = await readLock(path);
-    warnings.push(...r.warnings);
-    locks.push({ path, format: r.format, files: r.files.length });
-    locked.push(...r.files);
+  let digests: Digests[];
+  try {
+    for (const path of inputs.locks) {
+      const r = await readLock(path);
+      warnings.push(...r.warnings);
+      locks.push({ path, format: r.format, files: r.files.length });
+      locked.push(...r.files);
+    }
+    const wantMd5 = locked.some((l) => l.hashes.md5 !== undefined && l.hashes.sha256 === undefined && l.hashes.blake2b_256 === undefined);
+    const digest = deps.digest ?? ((paths: string[], o: { md5: boolean }) => digestFiles(paths, o));
+    digests = inputs.dists.length > 0 ? await digest(inputs.dists, { md5: wantMd5 }) : [];
+  } catch (e) {
+    await deps.started;
+    throw e;
   }
-  const wantMd5 = locked.some((l) => l.hashes.md5 !== undefined && l.hashes.sha256 === undefined && l.hashes.blake2b_256 === undefined);
-  const digest = deps.digest ?? ((paths: string[], o: { md5: boolean }) => digestFiles(paths, o));
-  const digests = inputs.dists.length > 0 ? await digest(inputs.dists, { md5: wantMd5 }) : [];
+  await deps.started;
 
   const covered = new Set<LockedFile>();
   const jobs: { subject: Subject; lock?: LockCheck }[] = [];
@@ -154,6 +167,9 @@ export async function verifyInputs(inputs: VerifyInputs, deps: VerifyDeps): Prom
     jobs.push({ subject, lock });
   });
   for (const l of locked) if (!covered.has(l)) jobs.push({ subject: lockSubject(l) });
+
+  // Names are looked up in batches up front; each file's check below then awaits its own answer.
+  if (deps.client !== undefined) void deps.client.prefetchFilenames(new Set(jobs.flatMap((j) => (j.subject.filename === undefined ? [] : [j.subject.filename]))));
 
   const results = await mapLimit(jobs, Math.max(1, deps.concurrency), (j) => checkSubject(j.subject, deps, j.lock));
   const out: VerifyResult = { ok: results.every((r) => !r.failed), results, warnings, locks };

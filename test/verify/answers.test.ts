@@ -4,18 +4,24 @@ import fc from 'fast-check';
 import {
   AnswerError,
   answerProofText,
+  batchItemAnswer,
   decodeCachedAnswer,
+  decodeHash,
   encodeCachedAnswer,
+  parseBatchAnswer,
   parseFilenameAnswer,
   parseSha256Answer,
   proveAnswer,
 } from '../../src/verify/answers.ts';
+import type { LookupAnswer } from '../../src/verify/answers.ts';
+import { MAX_TREE_SIZE } from '../../src/tlog/stored.ts';
+import { parseTlogProof } from '../../src/tlog/tlogproof.ts';
 import { parseCheckpoint } from '../../src/tlog/checkpoint.ts';
-import { openNote, newVerifier } from '../../src/tlog/note.ts';
+import { decodeBase64Strict, openNote, newVerifier } from '../../src/tlog/note.ts';
 import { ProofError } from '../../src/tlog/errors.ts';
 import { recordHash } from '../../src/tlog/hash.ts';
 import { arrayHashReader, storedHashesForRecordHash } from '../../src/tlog/stored.ts';
-import { entry, logKey, memLog, memServer } from './support/memlog.ts';
+import { batchJson, entry, logKey, memLog, memServer } from './support/memlog.ts';
 
 const KEY = logKey(4);
 const log = memLog(KEY.signerKey, Array.from({ length: 11 }, (_, i) => entry(i)));
@@ -92,4 +98,127 @@ test('property: random bytes parse to an answer or an AnswerError, never a crash
     }),
     { numRuns: 500 },
   );
+});
+
+const answerArb = fc.record({
+  record: fc.uint8Array({ minLength: 1, maxLength: 600 }),
+  proof: fc.record({
+    index: fc.integer({ min: 0, max: MAX_TREE_SIZE - 1 }),
+    proof: fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 64 }),
+    checkpoint: fc.uint8Array({ minLength: 1, maxLength: 400 }),
+  }),
+});
+
+test('property: the cache form round-trips any answer; damaged values are undefined or an answer, never a crash', () => {
+  const plain = (a: LookupAnswer) => ({ record: [...a.record], index: a.proof.index, proof: a.proof.proof.map((h) => [...h]), checkpoint: [...a.proof.checkpoint] });
+  fc.assert(
+    fc.property(answerArb, (a) => {
+      assert.deepEqual(plain(decodeCachedAnswer(encodeCachedAnswer(a))!), plain(a));
+    }),
+    { numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(answerArb, fc.nat(), fc.nat(), (a, cut, flip) => {
+      const v = encodeCachedAnswer(a);
+      const damaged = v.slice(0, cut % (v.length + 1));
+      if (damaged.length > 0) damaged[flip % damaged.length] ^= 0xff;
+      const back = decodeCachedAnswer(damaged);
+      if (back !== undefined) assert.ok(back.record.length > 0 && back.proof.checkpoint.length > 0 && back.proof.index < MAX_TREE_SIZE);
+    }),
+    { numRuns: 300 },
+  );
+  const big = { record: new Uint8Array(0x10000), proof: { index: 0, proof: [], checkpoint: new Uint8Array(1) } };
+  assert.throws(() => encodeCachedAnswer(big), RangeError);
+});
+
+test('a batch answer: each result with the batch checkpoint is the single lookup\'s tlog-proof', async () => {
+  const names = [log.entries[3].filename, 'absent.whl', log.entries[10].filename];
+  const b = parseBatchAnswer(new TextEncoder().encode(JSON.stringify(batchJson(log, names, 11))), 'u');
+  assert.deepEqual(b.items.map((i) => [i.filename, i.found]), [[names[0], true], ['absent.whl', false], [names[2], true]]);
+  assert.equal(b.count, 3);
+  for (const k of [0, 2]) {
+    const a = batchItemAnswer(b.items[k], b.checkpoint, 'u');
+    const single = parseFilenameAnswer(await body(`lookup/${names[k]}`), 'u');
+    assert.equal(answerProofText(a), answerProofText(single));
+    assert.deepEqual(a.proof, parseTlogProof(new TextEncoder().encode(answerProofText(single))));
+    assert.equal(proveAnswer(a, cp).index, k === 0 ? 3 : 10);
+  }
+});
+
+test('batch answers are read as strictly as tlog-proofs', () => {
+  const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
+  const note = Buffer.from(log.checkpoint()).toString('utf8');
+  for (const [v, why] of [
+    ['', /not JSON/],
+    [[], /no checkpoint note/],
+    [{ results: [] }, /no checkpoint note/],
+    [{ checkpoint: { note: '' }, results: [] }, /no checkpoint note/],
+    [{ checkpoint: { note: 'x'.repeat((1 << 20) + 1) }, results: [] }, /larger than/],
+    [{ checkpoint: { note }, results: {} }, /no results list/],
+    [{ checkpoint: { note }, results: [{ filename: 'a' }] }, /result 1 lacks/],
+    [{ checkpoint: { note }, results: [null] }, /result 1 lacks/],
+    [{ checkpoint: { note }, results: [{ found: true }] }, /result 1 lacks/],
+  ] as [unknown, RegExp][]) {
+    assert.throws(() => parseBatchAnswer(enc(v), 'POST u'), (e: unknown) => e instanceof AnswerError && why.test(e.message) && e.message.startsWith('POST u'), JSON.stringify(v).slice(0, 80));
+  }
+  assert.equal(parseBatchAnswer(enc({ checkpoint: { note }, results: Array(5).fill({ filename: 'a', found: false }) }), 'u', 2).items.length, 3, 'one result beyond the limit is kept, to show the count is wrong');
+  const h = Buffer.alloc(32, 7).toString('base64');
+  const good = { filename: 'a', found: true, index: 5, record: 'r', inclusion_proof: [h] };
+  const item = (o: object) => ({ filename: 'a', found: true, raw: { ...good, ...o } });
+  assert.equal(batchItemAnswer(item({}), log.checkpoint(), 'u').proof.index, 5);
+  for (const [o, why] of [
+    [{ record: 7 }, /lacks record/],
+    [{ index: -1 }, /not an entry index/],
+    [{ index: 1.5 }, /not an entry index/],
+    [{ index: '5' }, /not an entry index/],
+    [{ index: MAX_TREE_SIZE }, /not an entry index/],
+    [{ inclusion_proof: 'x' }, /not a list/],
+    [{ inclusion_proof: Array(65).fill(h) }, /at most 64/],
+    [{ inclusion_proof: [Buffer.alloc(31).toString('base64')] }, /hash 1 is not base64 of a 32-byte hash/],
+    [{ inclusion_proof: [h, h.slice(0, 42) + 'B='] }, /hash 2 is not base64/],
+    [{ inclusion_proof: [h.replace('=', '')] }, /hash 1/],
+    [{ inclusion_proof: [7] }, /hash 1/],
+  ] as [object, RegExp][]) {
+    assert.throws(() => batchItemAnswer(item(o), log.checkpoint(), 'u'), (e: unknown) => e instanceof AnswerError && why.test(e.message), JSON.stringify(o).slice(0, 80));
+  }
+});
+
+test('property: random batch answers parse to results or an AnswerError, never a crash', () => {
+  const note = Buffer.from(log.checkpoint()).toString('utf8');
+  const result = fc.record({ filename: fc.string(), found: fc.boolean(), index: fc.oneof(fc.integer(), fc.double()), record: fc.string(), inclusion_proof: fc.array(fc.oneof(fc.base64String(), fc.constant(Buffer.alloc(32).toString('base64')))) }, { requiredKeys: [] });
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.json().map((j) => new TextEncoder().encode(j)), fc.array(result, { maxLength: 5 }).map((r) => new TextEncoder().encode(JSON.stringify({ checkpoint: { note }, results: r })))), (b) => {
+      try {
+        const got = parseBatchAnswer(b, 'u');
+        for (const it of got.items) {
+          if (!it.found) continue;
+          try {
+            batchItemAnswer(it, got.checkpoint, 'u');
+          } catch (e) {
+            assert.ok(e instanceof AnswerError, String(e));
+          }
+        }
+      } catch (e) {
+        assert.ok(e instanceof AnswerError, String(e));
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('property: decodeHash agrees with decodeBase64Strict on 32-byte values, and on anything else', () => {
+  const strict = (s: string) => {
+    const b = decodeBase64Strict(s);
+    return b !== undefined && b.length === 32 ? [...b] : undefined;
+  };
+  const mine = (s: string) => {
+    const b = decodeHash(s);
+    return b === undefined ? undefined : [...b];
+  };
+  const near = fc.tuple(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat(43), fc.constantFrom('A', 'B', 'D', 'w', '/', '+', '=', '-', '_', 'é', ' ', '\0')).map(([b, i, c]) => {
+    const s = Buffer.from(b).toString('base64');
+    return s.slice(0, i) + c + s.slice(i + 1);
+  });
+  fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (b) => assert.deepEqual(mine(Buffer.from(b).toString('base64')), [...b])), { numRuns: 300 });
+  fc.assert(fc.property(fc.oneof(near, fc.base64String({ maxLength: 48 }), fc.string({ maxLength: 48 })), (s) => assert.deepEqual(mine(s), strict(s), s)), { numRuns: 2000 });
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FetchError, httpGetter, offlineGetter } from '../../src/verify/fetch.ts';
+import { FetchError, httpGetter, httpPoster, offlineGetter } from '../../src/verify/fetch.ts';
 import type { HttpFetch } from '../../src/index/http.ts';
 import { tempDir } from './support/cli.ts';
 
@@ -87,4 +87,56 @@ test('file URLs: read bounded; a missing file is a 404', async (t) => {
 
 test('the offline getter fetches nothing', async () => {
   await assert.rejects(offlineGetter()('https://log.example/checkpoint', 10), (e: unknown) => e instanceof FetchError && /offline/.test(e.message));
+});
+
+test('POST over loopback http: body, type and length sent; any status returned; redirects not followed', async (t) => {
+  const seen: { method?: string; type?: string; length?: string; body: string }[] = [];
+  const base = await serve(t, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({ method: req.method, type: req.headers['content-type'], length: req.headers['content-length'], body: Buffer.concat(chunks).toString() });
+      if (req.url === '/moved') return res.writeHead(308, { location: '/lookup' }).end();
+      if (req.url === '/gz') return res.writeHead(200, { 'content-encoding': 'gzip' }).end('x');
+      if (req.url === '/big') return res.writeHead(200, { 'content-length': '1000' }).end('x'.repeat(1000));
+      if (req.url === '/stream') {
+        res.writeHead(200);
+        res.write('x'.repeat(600));
+        return setTimeout(() => res.end('y'.repeat(600)), 5);
+      }
+      if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000).unref();
+      res.writeHead(req.url === '/lookup' ? 200 : 404, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  const post = httpPoster();
+  const body = new TextEncoder().encode('{"filenames":["a.whl"]}');
+  const r = await post(`${base}/lookup`, body, 'application/json', 100);
+  assert.equal(r.status, 200);
+  assert.equal(Buffer.from(r.body).toString(), '{"ok":true}');
+  assert.deepEqual(seen[0], { method: 'POST', type: 'application/json', length: String(body.length), body: '{"filenames":["a.whl"]}' });
+  assert.equal((await post(`${base}/nothing`, body, 'application/json', 100)).status, 404);
+  assert.equal((await post(`${base}/moved`, body, 'application/json', 100)).status, 308);
+  assert.equal(seen.length, 3, 'the redirect was not followed');
+  await assert.rejects(post(`${base}/gz`, body, 'application/json', 100), (e: unknown) => e instanceof FetchError && /Content-Encoding/.test(e.message));
+  await assert.rejects(post(`${base}/big`, body, 'application/json', 999), /larger than 999 bytes/);
+  await assert.rejects(post(`${base}/stream`, body, 'application/json', 1000), /larger than 1000 bytes/);
+  assert.equal((await post(`${base}/stream`, body, 'application/json', 1200)).body.length, 1200);
+  await assert.rejects(httpPoster({ timeoutMs: 100 })(`${base}/slow`, body, 'application/json', 100), (e: unknown) => e instanceof FetchError && /no answer within 0.1 s/.test(e.message));
+});
+
+test('POST: the URL policy of GETs; file URLs answer 405; an unreachable server is a FetchError', async (t) => {
+  const post = httpPoster();
+  const b = new Uint8Array(2);
+  await assert.rejects(post('http://example.org/lookup', b, 'application/json', 10), (e: unknown) => e instanceof FetchError && /only allowed to loopback/.test(e.message));
+  await assert.rejects(post('ftp://example.org/lookup', b, 'application/json', 10), /not supported/);
+  assert.equal((await post(pathToFileURL(join(tempDir(t), 'lookup')).href, b, 'application/json', 10)).status, 405);
+  // A port nobody listens on: closed right after it was found free.
+  const closed = await new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  await assert.rejects(post(`http://127.0.0.1:${closed}/lookup`, b, 'application/json', 10), (e: unknown) => e instanceof FetchError && /ECONNREFUSED/.test(e.message));
 });

@@ -85,3 +85,18 @@ test('without a directory nothing is kept and flush does nothing', () => {
   c.flush();
   assert.equal(lookupCache(undefined).get('f:x'), undefined);
 });
+
+test('packs of the earlier format (v1, answers as tlog-proof text) are ignored, then merged away', (t) => {
+  const dir = join(tempDir(t), 'lookups');
+  const v1 = Buffer.concat([Buffer.from('distsum-lookups v1\n'), encodePack([['f:old', [v('old')]]]).subarray('distsum-lookups v2\n'.length)]);
+  for (let i = 0; i < MAX_PACKS; i++) {
+    const c = lookupCache(dir);
+    c.set(`f:${i}`, [v(String(i))]);
+    c.flush();
+    if (i === 0) writeFileSync(join(dir, 'pack-000000000000001-1-00000000'), v1);
+  }
+  assert.equal(lookupCache(dir).get('f:old'), undefined);
+  assert.ok(!readdirSync(dir).includes('pack-000000000000001-1-00000000'), 'merged away with the other packs');
+  const all = lookupCache(dir);
+  for (let i = 0; i < MAX_PACKS; i++) assert.deepEqual(text(all.get(`f:${i}`)), [String(i)]);
+});

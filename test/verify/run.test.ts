@@ -12,11 +12,12 @@ import { lookupCache } from '../../src/verify/lookupcache.ts';
 import { checkpointStore } from '../../src/verify/state.ts';
 import { manifestFinder } from '../../src/verify/manifests.ts';
 import { httpGetter } from '../../src/verify/fetch.ts';
-import type { Getter } from '../../src/verify/fetch.ts';
+import type { Getter, Poster } from '../../src/verify/fetch.ts';
 import { FetchError } from '../../src/verify/fetch.ts';
 import { LogMisbehaviourError } from '../../src/verify/misbehaviour.ts';
+import { InputError, SecurityError } from '../../src/errors.ts';
 import type { Entry } from '../../src/log/entry.ts';
-import { logKey, memLog, memServer } from './support/memlog.ts';
+import { entry, logKey, memLog, memServer } from './support/memlog.ts';
 import { tempDir } from './support/cli.ts';
 import { manifestText } from './support/ssh.ts';
 
@@ -38,8 +39,8 @@ function wheel(dir: string, name: string, content: string): { path: string; entr
   return { path, entry: { project: project.replace(/_/g, '-'), version, filename: name, size: d.size, sha256: d.sha256, blake2b256: d.blake2b_256 } };
 }
 
-async function deps(dir: string, get: Getter, extra: Partial<VerifyDeps> = {}): Promise<VerifyDeps> {
-  const client = newLogClient({ url: BASE, verifierKey: KEY.verifierKey, get, cache: diskCache(join(dir, 'cache')), lookups: lookupCache(join(dir, 'cache', 'lookups')), state: checkpointStore(join(dir, 'state'), () => new Date()), offline: false, concurrency: 4 });
+async function deps(dir: string, get: Getter, extra: Partial<VerifyDeps> = {}, post?: Poster): Promise<VerifyDeps> {
+  const client = newLogClient({ url: BASE, verifierKey: KEY.verifierKey, get, post, cache: diskCache(join(dir, 'cache')), lookups: lookupCache(join(dir, 'cache', 'lookups')), state: checkpointStore(join(dir, 'state'), () => new Date()), offline: false, concurrency: 4 });
   await client.start();
   return { client, policies: new Map(), findManifest: manifestFinder({ get: httpGetter(), cache: diskCache(undefined), offline: false, now: () => new Date() }), strict: false, concurrency: 4, ...extra };
 }
@@ -128,4 +129,41 @@ test('a failed lookup is that file\'s error; a misbehaving log stops the run', a
     tamper: (path, res) => (path.startsWith('lookup/') ? { ...res, body: new TextEncoder().encode(Buffer.from(res.body).toString().replace(/index 1\\n/, 'index 0\\n')) } : res),
   });
   await assert.rejects(verifyInputs({ locks: [], dists: [b.path] }, await deps(tempDir(t), lying)), LogMisbehaviourError);
+});
+
+test('lock entries with file names are looked up in batches; a lying batch stops the run', async (t) => {
+  const dir = tempDir(t);
+  const files = Array.from({ length: 150 }, (_, i) => entry(i, `pkg-${i}`));
+  const log = memLog(KEY.signerKey, files.slice(0, 149));
+  const lock = join(dir, 'pylock.toml');
+  let text = 'lock-version = "1.0"\ncreated-by = "test"\n';
+  for (const e of files) text += `\n[[packages]]\nname = "${e.project}"\nversion = "${e.version}"\n\n[[packages.wheels]]\nname = "${e.filename}"\nhashes = { sha256 = "${e.sha256}" }\n`;
+  writeFileSync(lock, text);
+  const srv = memServer(BASE, log);
+  const d = await deps(dir, srv, {}, srv.post);
+  const r = await verifyInputs({ locks: [lock], dists: [] }, d);
+  assert.deepEqual(r.results.map((x) => x.verdict), [...Array(149).fill('ok'), 'unknown']);
+  assert.equal(srv.hits.get('lookup'), undefined, 'no single lookups');
+  assert.deepEqual(srv.batches.map((b) => b.length).sort(), [100, 50].sort());
+
+  const liar = memServer(BASE, log, { tamperBatch: (_n, j) => ({ ...j, results: j.results.slice(1) }) });
+  await assert.rejects(verifyInputs({ locks: [lock], dists: [] }, await deps(tempDir(t), liar, {}, liar.post)), (e: unknown) => e instanceof LogMisbehaviourError && e.report.kind === 'bad-answer');
+});
+
+test('the client may still be starting while the inputs are read; its failure is reported first', async (t) => {
+  const dir = tempDir(t);
+  const a = wheel(dir, 'alpha-1.0-py3-none-any.whl', 'alpha bytes');
+  const log = memLog(KEY.signerKey, [a.entry]);
+  const srv = memServer(BASE, log);
+  const client = newLogClient({ url: BASE, verifierKey: KEY.verifierKey, get: srv, post: srv.post, cache: diskCache(undefined), lookups: lookupCache(undefined), state: checkpointStore(join(dir, 'state'), () => new Date()), offline: false, concurrency: 4 });
+  const base = { client, policies: new Map(), findManifest: manifestFinder({ get: httpGetter(), cache: diskCache(undefined), offline: false, now: () => new Date() }), strict: false, concurrency: 4 };
+  const r = await verifyInputs({ locks: [], dists: [a.path] }, { ...base, started: client.start() });
+  assert.deepEqual(r.results.map((x) => x.verdict), ['ok']);
+  assert.equal(r.checkpoint?.size, 1);
+
+  const failed = Promise.reject(new SecurityError('the log misbehaved'));
+  failed.catch(() => {});
+  await assert.rejects(verifyInputs({ locks: [join(dir, 'missing.txt')], dists: [] }, { ...base, started: failed }), (e: unknown) => e instanceof SecurityError);
+  await assert.rejects(verifyInputs({ locks: [], dists: [a.path] }, { ...base, started: failed }), (e: unknown) => e instanceof SecurityError);
+  await assert.rejects(verifyInputs({ locks: [join(dir, 'missing.txt')], dists: [] }, { ...base, started: Promise.resolve() }), (e: unknown) => e instanceof InputError && !(e instanceof SecurityError));
 });

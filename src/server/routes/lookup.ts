@@ -1,10 +1,14 @@
 // GET /lookup/<filename> and GET /lookup/sha256/<hex>: a logged entry, its index and a C2SP
 // tlog-proof against the current checkpoint, as JSON, or with ?format=proof the raw tlog-proof.
+// POST /lookup: many file names at once, all proven against one checkpoint (batchlookup.ts).
 
 import type { Context } from 'hono';
 import type { App, ServerDeps } from '../deps.ts';
-import { CACHE_SHORT } from '../headers.ts';
-import { badRequest, notFound } from '../httperror.ts';
+import { readBody } from '../body.ts';
+import { batchJson, lookupBatch, MAX_BATCH_BYTES, MAX_BATCH_NAMES, parseBatchRequest } from '../batchlookup.ts';
+import type { BatchSources } from '../batchlookup.ts';
+import { CACHE_NONE, CACHE_SHORT } from '../headers.ts';
+import { badRequest, HttpError, notFound } from '../httperror.ts';
 import { inclusionJson, proveLogged, tlogProofBytes } from '../inclusion.ts';
 import type { Inclusion } from '../inclusion.ts';
 import { decodeSegment, param, rawPath } from '../query.ts';
@@ -26,8 +30,36 @@ function proofResponse(c: Context, inc: Inclusion): Response {
   return c.body(tlogProofBytes(inc) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': CACHE_SHORT });
 }
 
+/**
+ * The batch lookup's sources over `deps`: one index query for all the names when the deps offer a
+ * batched read (`findFilenames`), else the single lookup's index read for each name.
+ */
+export function batchSources(deps: ServerDeps): BatchSources {
+  const many = deps.findFilenames;
+  return {
+    findFilenames: many ?? ((names) => Promise.all(names.map((n) => deps.findFilename(n)))),
+    latest: deps.latest,
+    cache: deps.cache,
+    firstSeen: deps.firstSeen,
+    reader: deps.reader,
+  };
+}
+
 /** Adds the lookup routes to `app`. */
 export function registerLookupRoutes(app: App, deps: ServerDeps): void {
+  const batch = batchSources(deps);
+
+  app.post('/lookup', async (c) => {
+    c.header('cache-control', CACHE_NONE);
+    const type = c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      throw new HttpError(415, `content type ${JSON.stringify((type ?? '(none)').slice(0, 100))} is not application/json; send {"filenames": [...]} as application/json`);
+    }
+    const body = await readBody(c.req.raw.body, c.req.header('content-length'), MAX_BATCH_BYTES);
+    const names = parseBatchRequest(body, MAX_BATCH_NAMES);
+    return c.json(batchJson(await lookupBatch(batch, names)));
+  });
+
   app.get('/lookup/sha256/:hex', async (c) => {
     const url = new URL(c.req.url);
     const fmt = format(url);

@@ -103,3 +103,120 @@ test('in a one-entry tree the proof is empty and still verifies', async () => {
     await one.close();
   }
 });
+
+// POST /lookup: many names, one checkpoint.
+
+const postLookup = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  f.request('/lookup', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+/** The tlog-proof of one batch result: its index and audit path, then the batch's checkpoint note. */
+function batchProof(r: { index: number; inclusion_proof: string[] }, note: string): Uint8Array {
+  return new TextEncoder().encode(`c2sp.org/tlog-proof@v1\nindex ${r.index}\n${r.inclusion_proof.map((l) => l + '\n').join('')}\n${note}`);
+}
+
+test('batch lookup: every name answered in order against one checkpoint, each proof verifying', async () => {
+  const names = ['alpha-1.0-0.tar.gz', 'nope-1.0.tar.gz', HOSTILE, 'alpha-1.99-299.tar.gz', 'alpha-1.3-10.tar.gz', 'twin-1.0.zip', 'alpha-1.0-1.tar.gz'];
+  const r = await postLookup({ filenames: names });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  const j = await bodyJson(r);
+  const cpText = await (await f.request('/checkpoint')).text();
+  assert.equal(j.checkpoint.note, cpText, 'the latest checkpoint, as served at /checkpoint');
+  assert.deepEqual(j.results.map((x: { filename: string; found: boolean }) => [x.filename, x.found]), names.map((n) => [n, n !== 'nope-1.0.tar.gz']));
+  assert.deepEqual(j.results[1], { filename: 'nope-1.0.tar.gz', found: false });
+  const expectIndex = [0, undefined, 300, 299, 10, 302, 1];
+  for (const [k, res] of j.results.entries()) {
+    if (!res.found) continue;
+    assert.equal(res.index, expectIndex[k]);
+    const record = new TextEncoder().encode(res.record);
+    // Independent check with src/tlog: the signed note verifies and the path leads to its root.
+    const p = parseTlogProof(batchProof(res, j.checkpoint.note));
+    const { checkpoint } = checkTlogProof(p, recordHash(record), ORIGIN, verifier());
+    assert.equal(checkpoint.size, j.checkpoint.size);
+    assert.deepEqual(p.proof, await f.open.reader.proveInclusion(res.index, j.checkpoint.size), 'the log\'s own proof generator agrees');
+    assert.equal(res.leaf_hash, Buffer.from(recordHash(record)).toString('base64'));
+    // The same facts as the single lookup gives.
+    const single = await bodyJson(await f.request(`/lookup/${encodeURIComponent(res.filename)}`));
+    for (const field of ['index', 'entry', 'record', 'leaf_hash', 'first_seen', 'inclusion_proof']) assert.deepEqual(res[field], single[field], field);
+    assert.equal(single.checkpoint.note, j.checkpoint.note);
+    const raw = new Uint8Array(await (await f.request(`/lookup/${encodeURIComponent(res.filename)}?format=proof`)).arrayBuffer());
+    assert.deepEqual(batchProof(res, j.checkpoint.note), raw, 'with the batch checkpoint, byte for byte the single tlog-proof');
+  }
+  assert.equal(j.results[2].first_seen, T1.toISOString());
+  assert.equal(j.results[0].first_seen, T0.toISOString());
+});
+
+test('batch lookup: nothing found, or nothing asked, still names the checkpoint', async () => {
+  const none = await bodyJson(await postLookup({ filenames: ['a-1.0.tar.gz', 'b-1.0.tar.gz'] }));
+  assert.deepEqual(none.results, [{ filename: 'a-1.0.tar.gz', found: false }, { filename: 'b-1.0.tar.gz', found: false }]);
+  assert.equal(none.checkpoint.note, await (await f.request('/checkpoint')).text());
+  const empty = await bodyJson(await postLookup({ filenames: [], other: 'ignored' }));
+  assert.deepEqual(empty.results, []);
+  assert.equal(typeof empty.checkpoint.root_hash, 'string');
+});
+
+test('batch lookup: malformed requests are 400 with a JSON error naming the problem', async () => {
+  const cases: [unknown, RegExp][] = [
+    ['{"filenames": [', /not JSON/],
+    ['\xff', /not JSON/],
+    [[], /JSON object/],
+    [null, /JSON object/],
+    [{}, /no "filenames" array/],
+    [{ filenames: 'a.whl' }, /no "filenames" array/],
+    [{ filenames: ['a.whl', 7] }, /filenames\[1\] is not a string/],
+    [{ filenames: [null] }, /filenames\[0\] is not a string/],
+    [{ filenames: [['a.whl']] }, /filenames\[0\] is not a string/],
+    [{ filenames: ['a.whl', 'b.whl', 'a.whl'] }, /filenames\[2\] repeats "a\.whl"/],
+    [{ filenames: [''] }, /filenames\[0\] is empty/],
+    [{ filenames: ['x'.repeat(1025)] }, /longer than 1024/],
+    [{ filenames: Array.from({ length: 1001 }, (_, i) => `f-${i}.whl`) }, /at most 1000 file names per request \(got 1001\)/],
+  ];
+  for (const [body, why] of cases) {
+    const r = await postLookup(body);
+    assert.equal(r.status, 400, String(body));
+    assert.equal(r.headers.get('content-type'), 'application/json');
+    assert.match((await bodyJson(r)).error, why);
+  }
+  const most = await postLookup({ filenames: Array.from({ length: 1000 }, (_, i) => `f-${i}.whl`) });
+  assert.equal(most.status, 200, 'exactly the maximum is fine');
+  assert.equal((await bodyJson(most)).results.length, 1000);
+});
+
+test('batch lookup: other content types are 415; oversized bodies are 413, declared or streamed', async () => {
+  for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, {} as Record<string, string>]) {
+    const r = await postLookup({ filenames: ['a.whl'] }, headers);
+    assert.equal(r.status, 415, JSON.stringify(headers));
+    assert.match((await bodyJson(r)).error, /not application\/json/);
+  }
+  assert.equal((await postLookup({ filenames: ['a.whl'] }, { 'content-type': 'application/json; charset=utf-8' })).status, 200);
+  const big = JSON.stringify({ filenames: ['a.whl'], pad: 'x'.repeat(1 << 20) });
+  const declared = await postLookup(big, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) });
+  assert.equal(declared.status, 413);
+  assert.match((await bodyJson(declared)).error, /larger than 1048576 bytes/);
+  const streamed = await f.request('/lookup', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: new ReadableStream({
+      start(ctl) {
+        for (let i = 0; i < 20; i++) ctl.enqueue(new Uint8Array(64 << 10).fill(0x20));
+        ctl.close();
+      },
+    }),
+    duplex: 'half',
+  } as RequestInit);
+  assert.equal(streamed.status, 413);
+  const get = await f.request('/lookup');
+  assert.equal(get.status, 404);
+  assert.equal(typeof (await bodyJson(get)).error, 'string', 'errors under /lookup are JSON');
+});
+
+test('batch lookup: counted in the metrics under its own route', async () => {
+  const series = (code: string) => `distsum_http_requests_total{route="/lookup",method="POST",code="${code}"}`;
+  const count = (code: string) => f.parts.metrics.snapshot().counters[series(code)] ?? 0;
+  const [ok, bad] = [count('200'), count('400')];
+  await postLookup({ filenames: ['alpha-1.0-0.tar.gz'] });
+  await postLookup('nope');
+  assert.equal(count('200'), ok + 1);
+  assert.equal(count('400'), bad + 1);
+});

@@ -1,8 +1,9 @@
 // A known-hashes log in memory, serving the HTTP API distsum verify reads (/checkpoint, C2SP tiles,
-// /lookup/<filename>, /lookup/sha256/<hex>) through a Getter, without sockets. Built directly on
-// src/tlog and src/log/entry (not on the log server), so tests can fork it, rewind it and tamper
-// with what it serves at will.
+// /lookup/<filename>, /lookup/sha256/<hex>, and POST /lookup batches) through a Getter and a Poster,
+// without sockets. Built directly on src/tlog and src/log/entry (not on the log server), so tests
+// can fork it, rewind it and tamper with what it serves at will.
 
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { encodeEntry } from '../../../src/log/entry.ts';
 import type { Entry } from '../../../src/log/entry.ts';
@@ -16,7 +17,7 @@ import { proveRecord } from '../../../src/tlog/proof.ts';
 import { arrayHashReader, storedHashesForRecordHash, treeHash } from '../../../src/tlog/stored.ts';
 import { parseTilePath, readTileData } from '../../../src/tlog/tile.ts';
 import { formatTlogProof } from '../../../src/tlog/tlogproof.ts';
-import type { Getter, GetResult } from '../../../src/verify/fetch.ts';
+import type { Getter, GetResult, Poster } from '../../../src/verify/fetch.ts';
 
 export const ORIGIN = 'mem.example/log';
 
@@ -97,17 +98,60 @@ function lookupJson(log: MemLog, index: number, size: number): object {
   return { index, record: Buffer.from(log.records[index]).toString('utf8'), tlog_proof: Buffer.from(proof).toString('utf8') };
 }
 
+/** The JSON of a batch answer (POST /lookup), as the log server writes it. */
+export interface BatchJson {
+  checkpoint: { size: number; note: string };
+  results: ({ filename: string; found: false } | { filename: string; found: true; index: number; record: string; inclusion_proof: string[] })[];
+}
+
+/** The batch answer for `names` against the tree of `size` entries. */
+export function batchJson(log: MemLog, names: string[], size: number): BatchJson {
+  const read = arrayHashReader(log.stored);
+  return {
+    checkpoint: { size, note: Buffer.from(log.checkpoint(size)).toString('utf8') },
+    results: names.map((filename) => {
+      const i = log.entries.findIndex((e) => e.filename === filename);
+      if (i < 0 || i >= size) return { filename, found: false as const };
+      const proof = proveRecord(size, i, read).map((h) => Buffer.from(h).toString('base64'));
+      return { filename, found: true as const, index: i, record: Buffer.from(log.records[i]).toString('utf8'), inclusion_proof: proof };
+    }),
+  };
+}
+
 /** Options of memServer: which tree size it presents, and hooks to tamper with answers. */
 export interface MemServerOptions {
   /** The tree size served (default: all entries). */
   size?: () => number;
   /** Rewrites a response before it is returned (path without the base URL). */
   tamper?: (path: string, r: GetResult) => GetResult;
+  /** Answers POST /lookup with this status instead (an older server: 404 or 405). */
+  batchStatus?: number;
+  /** Rewrites a batch answer before it is encoded. */
+  tamperBatch?: (names: string[], j: BatchJson) => BatchJson;
 }
 
-/** A Getter serving `log` under base URL `base`; counts requests per path prefix in `hits`. */
-export function memServer(base: string, log: MemLog, opts: MemServerOptions = {}): Getter & { hits: Map<string, number> } {
+/**
+ * A Getter serving `log` under base URL `base`, with `post`, a Poster answering POST /lookup;
+ * counts requests per path prefix in `hits` (batches under "POST lookup") and records the names
+ * of every batch in `batches`.
+ */
+export function memServer(base: string, log: MemLog, opts: MemServerOptions = {}): Getter & { hits: Map<string, number>; post: Poster; batches: string[][] } {
   const hits = new Map<string, number>();
+  const batches: string[][] = [];
+  const post: Poster = async (url, body, contentType, maxBytes) => {
+    if (url !== `${base}/lookup`) throw new Error(`memServer: unexpected POST ${url}`);
+    hits.set('POST lookup', (hits.get('POST lookup') ?? 0) + 1);
+    assert.equal(contentType, 'application/json');
+    const names = JSON.parse(Buffer.from(body).toString('utf8')).filenames as string[];
+    batches.push(names);
+    if (opts.batchStatus !== undefined) return { url, status: opts.batchStatus, body: enc.encode('{"error":"no"}') };
+    assert.ok(names.length <= 1000 && new Set(names).size === names.length, 'the server accepts at most 1000 distinct names');
+    let j = batchJson(log, names, opts.size?.() ?? log.records.length);
+    if (opts.tamperBatch) j = opts.tamperBatch(names, j);
+    const out = enc.encode(JSON.stringify(j));
+    if (out.length > maxBytes) throw new Error(`memServer: body of ${out.length} bytes exceeds ${maxBytes}`);
+    return { url, status: 200, body: out };
+  };
   const get = async (url: string, maxBytes: number): Promise<GetResult> => {
     if (!url.startsWith(base + '/')) throw new Error(`memServer: unexpected URL ${url}`);
     const path = url.slice(base.length + 1);
@@ -150,5 +194,5 @@ export function memServer(base: string, log: MemLog, opts: MemServerOptions = {}
     }
     return reply(404, 'no such path');
   };
-  return Object.assign(get, { hits });
+  return Object.assign(get, { hits, post, batches });
 }
