@@ -55,16 +55,20 @@ function lineText(buf: Buffer, start: number, end: number): string | undefined {
   }
 }
 
+/** An incremental JSON-lines reader: feed byte chunks in order, then end(). */
+export interface JsonLinesParser {
+  /** The items of the lines that `chunk` completes (with the bytes before it), in input order. */
+  push(chunk: Uint8Array): ImportItem[];
+  /** The item of a last line without a newline, if any. */
+  end(): ImportItem[];
+}
+
 /**
- * Parses JSON lines from `input` (byte chunks), yielding items chunk by chunk. `name` prefixes
- * places ("name:LINE"). Blank lines are skipped; a line longer than MAX_IMPORT_LINE bytes or not
- * UTF-8 is a problem, as is every line parseImportLine rejects. `onBytes` reports bytes consumed.
+ * Parses JSON lines given in byte chunks. `name` prefixes places ("name:LINE"). Blank lines are
+ * skipped; a line longer than MAX_IMPORT_LINE bytes or not UTF-8 is a problem, as is every line
+ * parseImportLine rejects. Memory is bounded by the chunk size plus one line.
  */
-export async function* jsonLinesItems(
-  input: AsyncIterable<Uint8Array | string>,
-  name: string,
-  onBytes?: (n: number) => void,
-): AsyncGenerator<ImportItem[]> {
+export function jsonLinesParser(name: string): JsonLinesParser {
   let carry: Buffer = Buffer.alloc(0);
   let lineNo = 0;
   let skipping = false; // inside an over-long line: drop bytes until its newline
@@ -78,36 +82,59 @@ export async function* jsonLinesItems(
     }
   };
   const tooLong = (line: number): ImportItem => ({ problem: { where: `${name}:${line}`, message: `line is longer than ${MAX_IMPORT_LINE} bytes` } });
-  for await (const chunk of input) {
-    const c = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    onBytes?.(c.length);
-    const buf = carry.length ? Buffer.concat([carry, c]) : c;
-    const out: ImportItem[] = [];
-    let start = 0;
-    for (let nl = buf.indexOf(NL, start); nl >= 0; nl = buf.indexOf(NL, start)) {
-      lineNo++;
-      if (skipping) {
-        skipping = false;
-      } else {
-        const it = nl - start > MAX_IMPORT_LINE ? tooLong(lineNo) : item(lineText(buf, start, nl), lineNo);
-        if (it) out.push(it);
+  return {
+    push(chunk) {
+      const c = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      const buf = carry.length ? Buffer.concat([carry, c]) : c;
+      const out: ImportItem[] = [];
+      let start = 0;
+      for (let nl = buf.indexOf(NL, start); nl >= 0; nl = buf.indexOf(NL, start)) {
+        lineNo++;
+        if (skipping) {
+          skipping = false;
+        } else {
+          const it = nl - start > MAX_IMPORT_LINE ? tooLong(lineNo) : item(lineText(buf, start, nl), lineNo);
+          if (it) out.push(it);
+        }
+        start = nl + 1;
       }
-      start = nl + 1;
-    }
-    carry = buf.subarray(start);
-    if (!skipping && carry.length > MAX_IMPORT_LINE) {
-      out.push(tooLong(lineNo + 1));
-      skipping = true;
-    }
-    if (skipping) carry = Buffer.alloc(0);
-    // Copy the tail so the chunk it came from can be freed.
-    else if (carry.length > 0) carry = Buffer.from(carry);
+      carry = buf.subarray(start);
+      if (!skipping && carry.length > MAX_IMPORT_LINE) {
+        out.push(tooLong(lineNo + 1));
+        skipping = true;
+      }
+      if (skipping) carry = Buffer.alloc(0);
+      // Copy the tail so the chunk it came from can be freed.
+      else if (carry.length > 0) carry = Buffer.from(carry);
+      return out;
+    },
+    end() {
+      if (carry.length === 0 || skipping) return [];
+      const it = carry.length > MAX_IMPORT_LINE ? tooLong(lineNo + 1) : item(lineText(carry, 0, carry.length), lineNo + 1);
+      carry = Buffer.alloc(0);
+      return it ? [it] : [];
+    },
+  };
+}
+
+/**
+ * Parses JSON lines from `input` (byte chunks), yielding items chunk by chunk (see
+ * jsonLinesParser). `onBytes` reports bytes consumed.
+ */
+export async function* jsonLinesItems(
+  input: AsyncIterable<Uint8Array | string>,
+  name: string,
+  onBytes?: (n: number) => void,
+): AsyncGenerator<ImportItem[]> {
+  const parser = jsonLinesParser(name);
+  for await (const chunk of input) {
+    const c = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    onBytes?.(c.length);
+    const out = parser.push(c);
     if (out.length) yield out;
   }
-  if (carry.length > 0 && !skipping) {
-    const it = carry.length > MAX_IMPORT_LINE ? tooLong(lineNo + 1) : item(lineText(carry, 0, carry.length), lineNo + 1);
-    if (it) yield [it];
-  }
+  const last = parser.end();
+  if (last.length) yield last;
 }
 
 /**
