@@ -8,6 +8,7 @@ import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../config/atomic.ts';
 import { InputError, errorMessage } from '../errors.ts';
+import { readBounded } from '../readbounded.ts';
 import { MAX_NOTE_SIZE } from '../tlog/note.ts';
 
 /** The checkpoint state of one log. */
@@ -69,19 +70,14 @@ async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
 export function checkpointStore(dir: string, now: () => Date): CheckpointStore {
   const path = join(dir, 'checkpoint');
   const read = async (): Promise<Uint8Array | undefined> => {
-    let fh;
     try {
-      fh = await open(path, 'r');
+      return await readBounded(path, MAX_NOTE_SIZE, {
+        what: 'checkpoint state',
+        tooLarge: (p) => new InputError(`${p} is larger than a checkpoint can be; it is damaged (move it away to start over)`),
+      });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
-    }
-    try {
-      const s = await fh.stat();
-      if (s.size > MAX_NOTE_SIZE) throw new InputError(`${path} is larger than a checkpoint can be; it is damaged (move it away to start over)`);
-      return new Uint8Array(await fh.readFile());
-    } finally {
-      await fh.close();
+      if (e instanceof InputError) throw e;
+      throw new InputError(`cannot read ${path}: ${((e as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? errorMessage(e)}`);
     }
   };
   return {
