@@ -4,16 +4,30 @@
 import type { NewAlert, Severity } from '../store/store.ts';
 import type { Entry } from './entry.ts';
 
-/** Every alert kind of DESIGN, with its severity. */
+/** Every alert kind the log stores (the sequencer and the follower raise them), with its severity. */
 export const ALERT_SEVERITY: Readonly<Record<string, Severity>> = {
+  /** The index serves other bytes or size under a logged file name (raised by the sequencer). */
   'hash-changed': 'critical',
+  /** The index contradicts itself: URL digest, JSON API or the downloaded bytes disagree with its claim. */
+  'digest-mismatch': 'critical',
+  /** A watched project's release has a file its manifest does not list. */
   'not-in-manifest': 'critical',
+  /** A watched project's manifest gives other digests or size for a file than the index serves. */
   'manifest-mismatch': 'critical',
-  'log-inconsistent': 'critical',
+  /** A watched project's manifest signature is missing, malformed or not by an allowed signer. */
+  'manifest-unverified': 'critical',
+  /** A watched project's manifest is malformed or describes another release. */
+  'manifest-invalid': 'warning',
+  /** No manifest for a watched project's release after the grace period. */
+  'manifest-missing': 'warning',
+  /** A new file in a release whose first file is older than the threshold. */
   'file-added-late': 'warning',
+  /** A file the follower saw listed is no longer listed. */
   'file-removed': 'warning',
+  /** Fetching or reading the index failed (per project, or the project list). */
+  'follow-error': 'warning',
+  /** The follower has not caught up with the index for longer than the threshold. */
   'follow-lagging': 'warning',
-  error: 'warning',
 };
 
 /** The digests and size of a file as a JSON object (blake2b_256 null when unknown). */

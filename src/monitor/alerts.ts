@@ -4,31 +4,11 @@
 // one line people read first (stdout, hook, webhook, web page).
 
 import type { NewAlert, Severity } from '../store/store.ts';
+import { ALERT_SEVERITY } from '../log/alerts.ts';
 
-/** Every alert kind the follower raises or delivers, with its severity. */
+/** Every alert kind the follower raises or delivers (the log's kinds and its test alert), with its severity. */
 export const MONITOR_ALERT_SEVERITY: Readonly<Record<string, Severity>> = {
-  /** The index serves other bytes or size under a logged file name (raised by the sequencer). */
-  'hash-changed': 'critical',
-  /** The index contradicts itself: URL digest, JSON API or the downloaded bytes disagree with its claim. */
-  'digest-mismatch': 'critical',
-  /** A watched project's release has a file its manifest does not list. */
-  'not-in-manifest': 'critical',
-  /** A watched project's manifest gives other digests or size for a file than the index serves. */
-  'manifest-mismatch': 'critical',
-  /** A watched project's manifest signature is missing, malformed or not by an allowed signer. */
-  'manifest-unverified': 'critical',
-  /** A watched project's manifest is malformed or describes another release. */
-  'manifest-invalid': 'warning',
-  /** No manifest for a watched project's release after the grace period. */
-  'manifest-missing': 'warning',
-  /** A new file in a release whose first file is older than the threshold. */
-  'file-added-late': 'warning',
-  /** A file the follower saw listed is no longer listed. */
-  'file-removed': 'warning',
-  /** Fetching or reading the index failed (per project, or the project list). */
-  'follow-error': 'warning',
-  /** The follower has not caught up with the index for longer than the threshold. */
-  'follow-lagging': 'warning',
+  ...ALERT_SEVERITY,
   /** A sample sent by --test-alert; never stored. */
   'test-alert': 'info',
 };
