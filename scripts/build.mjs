@@ -1,5 +1,6 @@
-// Bundles the CLI into dist/: cli.js (the entry bin/distsum.js imports), digest-worker.js (the hashing
-// worker, started from beside cli.js; see src/digest/worker-url.ts) and shared chunks. Code behind a
+// Bundles the CLI into dist/: cli.js (the entry bin/distsum.js imports), the worker threads'
+// scripts digest-worker.js (hashing) and client-worker.js (the follower's index client), started
+// from beside cli.js (see src/workerscript.ts), and shared chunks. Code behind a
 // dynamic import (the HTTP server, the SQLite store) lands in its own chunk and loads only when a
 // command needs it. Dependencies stay external (native modules), but for hash-wasm (below).
 import { build } from 'esbuild';
@@ -19,7 +20,7 @@ const bundleHashWasm = {
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/cli/main.ts', 'digest-worker': 'src/digest/worker.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', 'digest-worker': 'src/digest/worker.ts', 'client-worker': 'src/monitor/client-worker.ts' },
   outdir: 'dist',
   entryNames: '[name]',
   // Chunks stay beside cli.js so module-relative URLs (the worker script) resolve the same from any chunk.

@@ -8,9 +8,11 @@
  * fails, every caller whose items were in it gets the error. With `lingerMs`, an idle coalescer
  * waits that long after the first call before committing, so calls arriving just after it share
  * the transaction too (a commit that is much faster than the callers would otherwise take them
- * one at a time).
+ * one at a time). With `nextTurn`, every transaction waits for the current turn of the event loop
+ * to end first, so the calls made by all the I/O callbacks of that turn share it (for reads, which
+ * finish too fast for callers to pile up behind them).
  */
-export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: { lingerMs?: number } = {}): (items: T[]) => Promise<R[]> {
+export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: { lingerMs?: number; nextTurn?: boolean } = {}): (items: T[]) => Promise<R[]> {
   interface Waiting {
     items: T[];
     resolve: (r: R[]) => void;
@@ -22,7 +24,9 @@ export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: { linger
   async function pump(): Promise<void> {
     busy = true;
     if (opts.lingerMs) await new Promise((r) => setTimeout(r, opts.lingerMs));
-    while (queue.length > 0) {
+    for (;;) {
+      if (opts.nextTurn) await new Promise((r) => setImmediate(r));
+      if (queue.length === 0) break;
       const batch = queue;
       queue = [];
       const all = batch.flatMap((w) => w.items);

@@ -8,6 +8,13 @@
 // Order per project (each step idempotent, so a crash between any two only repeats work): alerts,
 // then claims (durable when append resolves), then the project's state, then its place in the
 // snapshot. The first sight of a project is a backfill: everything listed is appended, quietly.
+//
+// Speed (a backfill is limited by the index, not by us): polls run many at once and never wait for
+// the log; one committer takes everything polled so far and commits it in a few transactions (all
+// the alerts, all the claims, all the states), so a backfill costs a few fsyncs per second, not a
+// few per project; reads of the store are batched across projects; and on a large round the index
+// client (HTTP and parsing) runs in a thread of its own, so it keeps the index's connections busy
+// on one core while the main thread writes the log on the other.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { createIndexClient, type IndexClient, type IndexClientOptions, type Validators } from '../index/client.ts';
@@ -18,17 +25,21 @@ import { createSemaphore } from '../index/semaphore.ts';
 import { PYTHONHOSTED, type DigestUrlLayout } from '../index/pythonhosted.ts';
 import type { OpenLog } from '../log/datadir.ts';
 import type { Entry } from '../log/entry.ts';
-import type { Claim, Outcome } from '../log/sequencer.ts';
+import { DEFAULT_BATCH, type Claim } from '../log/sequencer.ts';
 import type { NewAlert } from '../store/store.ts';
 import { UsageError, errorMessage } from '../errors.ts';
 import { followErrorAlert, INDEX_WIDE, laggingAlert } from './alerts.ts';
 import { coalesce } from './batch.ts';
 import type { AlertChannel } from './channels.ts';
+import { ClientThreadError, indexClientThread, type ClosableClient } from './clientthread.ts';
+import type { ClientSettings } from './clientwire.ts';
 import { startDispatcher, type Dispatcher } from './deliver.ts';
 import { textFetch, type TextFetch } from './fetchtext.ts';
 import { checkManifests } from './manifests.ts';
 import { pollProject, type PollOptions } from './project.ts';
-import { emptySnapshot, loadSnapshot, redirty, setKnown, takeSnapshotWrites, type Snapshot } from './snapshot.ts';
+import { runPipeline } from './pipeline.ts';
+import { readAhead } from './readahead.ts';
+import { emptySnapshot, loadSnapshot, redirty, setKnown, takeSnapshotWrites, type Known, type Snapshot } from './snapshot.ts';
 import {
   decodeGlobalState,
   decodeProjectState,
@@ -156,12 +167,92 @@ export interface FollowerHandle {
   newAlerts(): number[];
 }
 
-// Projects processed per flush of the snapshot and status at most, and the time between flushes.
+// Shortest time between two saves of the snapshot and status, and the most of the time saving them
+// may take (1/FLUSH_SHARE): during a backfill every bucket changes, and on a large index saving
+// them all takes long. (A crash re-polls what the last save missed: conditional requests.)
 const FLUSH_EVERY_MS = 1000;
-// Projects in flight per HTTP slot: most of them wait for a commit, which batches them.
+const FLUSH_SHARE = 50;
+// Projects being polled per HTTP slot: enough that the client thread always has pages to fetch
+// while the main thread commits (a commit blocks it for tens of milliseconds).
 const WORKERS_PER_SLOT = 16;
-// How long a write waits for others to share its transaction (adds this to an alert's latency).
+
+/** Projects a follower polls at once with `concurrency` HTTP slots (most wait for a slot). */
+export function pollsAtOnce(concurrency: number): number {
+  return concurrency * WORKERS_PER_SLOT;
+}
+
+// Claims (or projects without any) polled and waiting for the committer, at most: bounds memory.
+// Half the sequencer's batch, so one append commits one batch.
+const MAX_PENDING = DEFAULT_BATCH / 2;
+// A commit waits up to COMMIT_LINGER_MS for MIN_BATCH claims while polls are still running: a
+// backfill then costs a few fsyncs per second, and a quiet round (nothing more to wait for) none.
+const MIN_BATCH = 4096;
+const COMMIT_LINGER_MS = 200;
+// Projects in a round from which polling runs in a thread of its own: a thread costs a start-up
+// and a core, which pays off only when there is much to poll (a backfill, a busy index).
+const THREAD_AT = 256;
+// Project states read at once, ahead of the polls.
+const STATE_CHUNK = 256;
+// How long a small write from beside the round waits for others to share its transaction.
 const LINGER_MS = 20;
+
+// What polling one project produced, for the committer.
+interface Polled {
+  name: string;
+  /** Alerts, recorded before the claims. */
+  alerts: NewAlert[];
+  claims: Claim[];
+  /** The project's state, saved once its claims are durable. */
+  state: ProjectState;
+  /** False when something of the project could not be read (the round is incomplete). */
+  complete: boolean;
+  /** The project's new place in the snapshot; null removes it; absent leaves it as it is. */
+  known?: Known | null;
+  /** The project's watch: its manifests are checked once its claims are durable. */
+  watch?: Watch;
+}
+
+// What a round's commits report back to it.
+interface RoundWork {
+  /** False once a project's poll was incomplete. */
+  ok: boolean;
+  /** Runs `p` beside the round; the round waits for it and fails with it. */
+  beside(p: Promise<void>): void;
+}
+
+/** The follower's index clients. */
+interface FollowClients {
+  /** The client to use now. */
+  current(): IndexClient;
+  /** The client for a round polling `projects` projects (from then on, current()). */
+  forRound(projects: number): IndexClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The follower's index client: in this thread, until a round has THREAD_AT projects or more to
+ * poll; from then on in a thread of its own (see clientthread.ts), unless `over` injects something
+ * that cannot cross threads (a transport, clock, sleep, jitter or semaphore: tests). One client
+ * serves a round, so the concurrency limit holds across the switch.
+ */
+function followClients(cfg: FollowConfig, over: Partial<IndexClientOptions>): FollowClients {
+  const { fetch, sleep, now, random, semaphore, ...plain } = over;
+  const settings: ClientSettings = { indexUrl: cfg.index, version: cfg.version, allowHttp: cfg.allowHttp, jsonApi: cfg.useJsonApi, concurrency: cfg.concurrency, ...plain };
+  let client: IndexClient = createIndexClient({ ...settings, semaphore: semaphore ?? createSemaphore(cfg.concurrency), fetch, sleep, now, random });
+  const threadable = fetch === undefined && sleep === undefined && now === undefined && random === undefined && semaphore === undefined;
+  let thread: ClosableClient | undefined;
+  return {
+    current: () => client,
+    forRound(projects) {
+      if (thread === undefined && threadable && projects >= THREAD_AT) {
+        thread = indexClientThread(settings);
+        client = thread;
+      }
+      return client;
+    },
+    close: async () => thread?.close(),
+  };
+}
 
 /**
  * Starts following `opts.config.index` into `opts.log`. Returns at once; see FollowerHandle. A
@@ -176,14 +267,8 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
   const store = log.store;
   const now = opts.now ?? (() => new Date());
   const say = opts.say ?? (() => undefined);
-  const client: IndexClient = createIndexClient({
-    indexUrl: cfg.index,
-    version: cfg.version,
-    allowHttp: cfg.allowHttp,
-    jsonApi: cfg.useJsonApi,
-    semaphore: createSemaphore(cfg.concurrency),
-    ...opts.clientOptions,
-  });
+  const clients = followClients(cfg, opts.clientOptions ?? {});
+  let client = clients.current();
   const fetchText = opts.fetchText ?? textFetch({ userAgent: client.userAgent });
   const layouts = cfg.digestHosts ?? [PYTHONHOSTED];
   const pollOpts: PollOptions = {
@@ -223,22 +308,20 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
   let backoffUntil = 0;
   let watches: Watch[] = [];
 
-  // ---- batched writes ----
-  // Batching: many projects finish within a few milliseconds of each other during a backfill.
-  const linger = { lingerMs: LINGER_MS };
-  const writeMeta = coalesce<[string, string], void>(async (writes) => {
+  // ---- writes ----
+  // Small writes from beside the round (the delivery cursor, manifest checks) share transactions.
+  const writeMeta = coalesce<[string, string], void>((writes) => putMeta(writes).then(() => writes.map(() => undefined)), { lingerMs: LINGER_MS });
+
+  async function putMeta(writes: [string, string][]): Promise<void> {
+    if (writes.length === 0) return;
     await store.readWrite(async (tx) => {
       for (const [k, v] of writes) await tx.setMeta(k, v);
     });
-    return writes.map(() => undefined);
-  }, linger);
-  const recordAlerts = coalesce<NewAlert, number | undefined>((alerts) => writer.addAlerts(alerts), linger);
-  const appendClaims = coalesce<Claim, Outcome>((claims) => writer.append(claims), linger);
+  }
 
   async function addAlerts(alerts: NewAlert[]): Promise<void> {
     if (alerts.length === 0) return;
-    const ids = await recordAlerts(alerts);
-    noteIds(ids);
+    noteIds(await writer.addAlerts(alerts));
   }
   function noteIds(ids: (number | undefined)[]): void {
     let fresh = 0;
@@ -252,23 +335,31 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
       dispatcher?.kick();
     }
   }
-  async function append(claims: Claim[]): Promise<Outcome[]> {
-    if (claims.length === 0) return [];
-    const outcomes = await appendClaims(claims);
+  async function append(claims: Claim[]): Promise<void> {
+    if (claims.length === 0) return;
+    const outcomes = await writer.append(claims);
     noteIds(outcomes.map((o) => (o.status === 'conflict' ? o.alertId : undefined)));
     status.appended += outcomes.filter((o) => o.status === 'appended').length;
     status.tree_size = writer.size();
-    return outcomes;
   }
 
+  // The logged entries of file names, looked up for all the projects polled in one turn of the
+  // event loop at once.
+  const lookUp = coalesce<string, Entry | undefined>(
+    async (names) => {
+      const idx = await store.readOnly((tx) => tx.findFilenames(names));
+      const found = [...new Set(idx.filter((i) => i !== undefined))];
+      if (found.length === 0) return names.map(() => undefined);
+      const byIndex = new Map((await writer.entries(found)).map((e) => [e.index, e.entry]));
+      return idx.map((i) => (i === undefined ? undefined : byIndex.get(i)));
+    },
+    { nextTurn: true },
+  );
   async function logged(names: string[]): Promise<Map<string, Entry>> {
-    if (names.length === 0) return new Map();
-    const idx = await store.readOnly((tx) => tx.findFilenames(names));
-    const found: number[] = [];
-    idx.forEach((i) => i !== undefined && found.push(i));
-    if (found.length === 0) return new Map();
-    const es = await writer.entries(found);
-    return new Map(es.map((e) => [e.entry.filename, e.entry]));
+    const es = await lookUp(names);
+    const out = new Map<string, Entry>();
+    es.forEach((e, k) => e !== undefined && out.set(names[k], e));
+    return out;
   }
 
   async function projectEntries(project: string): Promise<Entry[]> {
@@ -283,21 +374,36 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
   }
 
   async function loadState(name: string): Promise<ProjectState | undefined> {
-    const raw = await store.readOnly((tx) => tx.getMeta(projectKey(name)));
+    return decodeState(name, await store.readOnly((tx) => tx.getMeta(projectKey(name))));
+  }
+
+  function decodeState(name: string, raw: string | undefined): ProjectState | undefined {
     const s = decodeProjectState(raw);
     if (raw !== undefined && s === undefined) say(`distsum: the stored follower state of ${name} is damaged; starting that project afresh`);
     return s;
   }
 
-  // ---- one project ----
+  // The stored states of `names`, in one read.
+  function readStates(names: string[]): Promise<(string | undefined)[]> {
+    return store.readOnly(async (tx) => {
+      const out: (string | undefined)[] = [];
+      for (const n of names) out.push(await tx.getMeta(projectKey(n)));
+      return out;
+    });
+  }
 
-  async function processProject(name: string, listedSerial: number | undefined, watch: Watch | undefined): Promise<boolean> {
-    const prev = await loadState(name);
+  // ---- one project: poll (many at once), then commit (many in one go) ----
+
+  // Polls one project; writes nothing. A failure to read the index becomes a follow-error to record.
+  async function pollOne(name: string, stored: string | undefined, listedSerial: number | undefined, watch: Watch | undefined): Promise<Polled> {
+    const prev = decodeState(name, stored);
     const t = now();
     let res;
     try {
       res = await pollProject(name, prev, { client, logged, now }, pollOpts);
     } catch (e) {
+      // Not the index's fault: the follower ends with it rather than alert every project.
+      if (e instanceof ClientThreadError) throw e;
       const msg = errorMessage(e);
       status.errors++;
       status.last_error = `${name}: ${msg}`;
@@ -305,35 +411,49 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
         backoffUntil = Math.max(backoffUntil, t.getTime() + (e.retryAfterMs ?? 60_000));
       }
       const since = prev?.errorSince ?? t.getTime();
-      await addAlerts([followErrorAlert(name, msg, (e as { url?: string }).url, new Date(since), t)]);
-      await writeMeta([[projectKey(name), encodeProjectState({ ...(prev ?? emptyProjectState()), errorSince: since })]]);
-      return false;
+      const alert = followErrorAlert(name, msg, (e as { url?: string }).url, new Date(since), t);
+      return { name, alerts: [alert], claims: [], state: { ...(prev ?? emptyProjectState()), errorSince: since }, complete: false };
     }
     status.polled++;
-    let state = res.state;
-    let complete = true;
+    const state = res.state;
+    const out: Polled = { name, alerts: [], claims: [], state, complete: true, watch };
     let serial: number | null = listedSerial ?? null;
     let gone = false;
     if (res.kind === 'listed') {
       status.downloaded += res.downloaded;
-      await addAlerts(res.alerts);
-      await append(res.claims);
+      out.alerts = res.alerts;
+      out.claims = res.claims;
       if (!res.complete) {
-        complete = false;
+        out.complete = false;
         status.errors++;
         status.last_error = `${name}: ${res.problems[0]}`;
         const since = prev?.errorSince ?? t.getTime();
         state.errorSince = since;
-        await addAlerts([followErrorAlert(name, res.problems.join('; ').slice(0, 2000), res.listing.source, new Date(since), t)]);
+        out.alerts.push(followErrorAlert(name, res.problems.join('; ').slice(0, 2000), res.listing.source, new Date(since), t));
       }
       // A page older than the list (a stale cache) must be polled again.
       if (res.serial !== undefined && (serial === null || res.serial < serial)) serial = res.serial;
       gone = res.gone;
     }
-    if (watch !== undefined) state = await manifestPhase(watch, state);
-    await writeMeta([[projectKey(name), encodeProjectState(state)]]);
-    if (complete) setKnown(snapshot, name, gone && !cfg.projects ? undefined : { serial, polled: t.getTime() });
-    return complete;
+    if (out.complete) out.known = gone && !cfg.projects ? null : { serial, polled: t.getTime() };
+    return out;
+  }
+
+  // Commits polled projects in the order that makes a crash at any point only repeat work: every
+  // alert, then every claim (durable when append resolves), then every state in one transaction,
+  // then their places in the snapshot (saved by the next flush). Watched projects then have their
+  // manifests checked against the committed entries, beside the round.
+  async function commitPolled(batch: Polled[], round: RoundWork): Promise<void> {
+    await addAlerts(batch.flatMap((p) => p.alerts));
+    await append(batch.flatMap((p) => p.claims));
+    await putMeta(batch.map((p) => [projectKey(p.name), encodeProjectState(p.state)]));
+    for (const p of batch) {
+      if (p.known !== undefined) setKnown(snapshot, p.name, p.known ?? undefined);
+      if (!p.complete) round.ok = false;
+      if (p.watch !== undefined) round.beside(recheckManifests(p.watch));
+    }
+    status.pending -= batch.length;
+    if (performance.now() - lastFlush >= flushEveryMs) await flush();
   }
 
   async function manifestPhase(watch: Watch, state: ProjectState): Promise<ProjectState> {
@@ -349,17 +469,24 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
 
   // ---- flushing state ----
 
+  // The snapshot (and status) is saved at most every FLUSH_EVERY_MS, and never so often that saving
+  // it takes more than 1/FLUSH_SHARE of the time.
+  let lastFlush = performance.now();
+  let flushEveryMs = FLUSH_EVERY_MS;
   async function flush(): Promise<void> {
+    const t0 = performance.now();
     status.known_projects = snapshot.projects.size;
     status.updated = now().toISOString();
     status.delivered = dispatcher?.delivered() ?? 0;
     const { writes, buckets } = takeSnapshotWrites(snapshot);
     try {
-      await writeMeta([...writes, [GLOBAL_KEY, encodeGlobalState(global)], [STATUS_KEY, JSON.stringify(status)]]);
+      await putMeta([...writes, [GLOBAL_KEY, encodeGlobalState(global)], [STATUS_KEY, JSON.stringify(status)]]);
     } catch (e) {
       redirty(snapshot, buckets);
       throw e;
     }
+    lastFlush = performance.now();
+    flushEveryMs = Math.max(FLUSH_EVERY_MS, (lastFlush - t0) * FLUSH_SHARE);
     await checkLag();
   }
 
@@ -444,42 +571,42 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
       for (const w of ws) if (!todo.has(w.project) && snapshot.projects.has(w.project)) await recheckManifests(w);
     }
     const names = [...todo.keys()];
+    client = clients.forRound(names.length);
     status.pending = names.length;
     status.state = global.caughtUp === undefined ? 'backfilling' : 'following';
-    let ok = true;
-    let next = 0;
-    let lastFlush = Date.now();
-    let flushing: Promise<void> | undefined;
-    // A failed background flush (the store) ends the round with its error.
-    let flushError: { e: unknown } | undefined;
-    const workers = Math.max(1, Math.min(names.length, cfg.concurrency * WORKERS_PER_SLOT));
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        while (next < names.length && !stopper.signal.aborted) {
+    // Manifest checks of watched projects run beside the round; the round waits for them.
+    const checks: Promise<void>[] = [];
+    let checkError: { e: unknown } | undefined;
+    const work: RoundWork = { ok: true, beside: (p) => void checks.push(p.catch((e: unknown) => void (checkError ??= { e }))) };
+    // A store failure anywhere ends the round (and the follower) with its error.
+    const fatal = (e: unknown): never => {
+      stopper.abort();
+      throw e;
+    };
+    const states = readAhead(names, STATE_CHUNK, readStates);
+    let taken: number;
+    try {
+      taken = await runPipeline<string, Polled>({
+        items: names,
+        workers: Math.max(1, Math.min(names.length, pollsAtOnce(cfg.concurrency))),
+        produce: (name, i) => states(i).then((raw) => pollOne(name, raw, todo.get(name), watchOf.get(name))).catch(fatal),
+        commit: (batch) => commitPolled(batch, work).catch(fatal),
+        weight: (p) => Math.max(1, p.claims.length),
+        maxPending: MAX_PENDING,
+        minBatch: MIN_BATCH,
+        lingerMs: COMMIT_LINGER_MS,
+        beforeEach: async () => {
           const wait = backoffUntil - now().getTime();
           if (wait > 0) await sleep(Math.min(wait, cfg.intervalMs * 10 + 60_000));
-          if (stopper.signal.aborted) break;
-          const name = names[next++];
-          try {
-            if (!(await processProject(name, todo.get(name), watchOf.get(name)))) ok = false;
-          } catch (e) {
-            // A store failure: the other workers stop too, and the follower ends with it.
-            stopper.abort();
-            throw e;
-          }
-          status.pending--;
-          if (Date.now() - lastFlush >= FLUSH_EVERY_MS && flushing === undefined) {
-            lastFlush = Date.now();
-            flushing = flush()
-              .catch((e: unknown) => void (flushError ??= { e }))
-              .finally(() => (flushing = undefined));
-          }
-        }
-      }),
-    );
-    if (flushing) await flushing;
-    if (flushError) throw flushError.e;
-    const complete = ok && next >= names.length && !stopper.signal.aborted;
+        },
+        signal: stopper.signal,
+      });
+    } finally {
+      await Promise.all(checks);
+    }
+    if (checkError) throw checkError.e;
+    const ok = work.ok;
+    const complete = ok && taken >= names.length && !stopper.signal.aborted;
     const finished = now();
     status.last_round_finished = finished.toISOString();
     if (complete) {
@@ -548,6 +675,7 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
     } catch (e) {
       status.state = 'failed';
       readyReject(e);
+      await clients.close();
       throw e;
     }
     readyResolve();
@@ -571,6 +699,7 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
       throw e;
     } finally {
       await dispatcher?.stop();
+      await clients.close();
     }
   }
 

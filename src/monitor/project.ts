@@ -16,7 +16,7 @@ import { errorMessage } from '../errors.ts';
 import { digestMismatchAlert, type FileDigests } from './alerts.ts';
 import { bytesDisagree, fetchDigests, inSample } from './bytes.ts';
 import { isComplete, mergeListing, versionFromFilename, type ListedFile, type Listing } from './listing.ts';
-import { lateAlerts, nextState, removedAlerts } from './rules.ts';
+import { isBaseline, lateAlerts, nextState, removedAlerts } from './rules.ts';
 import type { ProjectState } from './state.ts';
 import type { Digests } from '../digest/multi.ts';
 
@@ -91,9 +91,14 @@ export async function pollProject(name: string, prev: ProjectState | undefined, 
     validators = r.validators;
     serial = r.value.meta.lastSerial ?? r.lastSerial;
     const names = r.value.files.map((f) => f.filename);
-    logged = await deps.logged(names);
+    const withJsonApi = opts.useJsonApi && client.urls.jsonApi !== undefined;
+    // Which files the log holds decides JSON API reads, downloads and late files, and nothing else
+    // (the sequencer dedups claims itself): a first sight of a page that gives every file's size
+    // and sha256, with nothing to read or verify besides, needs no lookup (a backfill's case).
+    const lookup = isBaseline(prev) || withJsonApi || opts.verifyRate > 0 || !r.value.files.every((f) => f.size !== undefined && f.hashes.sha256 !== undefined);
+    if (lookup) logged = await deps.logged(names);
     const fresh = names.filter((n) => !logged.has(n));
-    if (opts.useJsonApi && client.urls.jsonApi !== undefined && fresh.length > 0) json = await jsonApi(client, name, fresh);
+    if (withJsonApi && fresh.length > 0) json = await jsonApi(client, name, fresh);
     listing = mergeListing(r.value, r.url, json, opts.layouts);
   } catch (e) {
     if (!(e instanceof IndexHttpError && GONE.has(e.status))) throw e;

@@ -33,8 +33,18 @@ async function stand(t: T): Promise<{ idx: IndexServer; dir: string; work: strin
   t.after(() => idx.close());
   const work = tempDir(t, 'distsum-follow-e2e-');
   const dir = join(work, 'data');
-  const follow = (...extra: string[]) =>
-    distsum(['log', 'follow', '--index', `${idx.origin}/simple/`, '--all', '--once', '--interval', '100ms', '--data', dir, '--json-api', '--digest-url', `${idx.origin}/files/`, '--retries', '0', ...extra]);
+  // The follower polls a project at most once per --interval, across runs too: a run that starts
+  // sooner than that after the previous one ended polls nothing, so the helper waits it out.
+  let lastEnd = 0;
+  const follow = async (...extra: string[]) => {
+    const wait = lastEnd + 150 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    try {
+      return await distsum(['log', 'follow', '--index', `${idx.origin}/simple/`, '--all', '--once', '--interval', '100ms', '--data', dir, '--json-api', '--digest-url', `${idx.origin}/files/`, '--retries', '0', ...extra]);
+    } finally {
+      lastEnd = Date.now();
+    }
+  };
   return { idx, dir, work, follow };
 }
 

@@ -39,3 +39,19 @@ test('with a linger, calls arriving just after the first share its commit; a fai
   assert.deepEqual(commits, [['a', 'bad']]);
   assert.deepEqual(await run(['c']), ['c']);
 });
+
+test('with nextTurn, the calls of one turn of the event loop share a run; without, each goes alone', async () => {
+  for (const nextTurn of [true, false]) {
+    const runs: number[][] = [];
+    const run = coalesce<number, number>(async (items) => (runs.push(items), items.map((x) => -x)), { nextTurn });
+    const results: Promise<number[]>[] = [];
+    // Three I/O-like callbacks of one turn.
+    for (const x of [1, 2, 3]) setImmediate(() => results.push(run([x])));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await Promise.all(results), [[-1], [-2], [-3]]);
+    assert.deepEqual(runs, nextTurn ? [[1, 2, 3]] : [[1], [2], [3]]);
+    // A later turn gets a run of its own.
+    assert.deepEqual(await run([4]), [-4]);
+    assert.deepEqual(runs.at(-1), [4]);
+  }
+});

@@ -124,6 +124,100 @@ test('a follower stopped in the middle of a backfill resumes without losing or r
   assert.equal(chan.sent.length, 0);
 });
 
+test('a large backfill shares commits across projects and keeps to the concurrency limit', async (t) => {
+  const idx = await startSyntheticIndex({ projects: 600, delayMs: 1 });
+  t.after(() => idx.close());
+  const dir = await newDataDir(t);
+  const r = await followOnce(dir, testConfig(idx.simpleUrl, { concurrency: 3 }));
+  assert.equal(r.status.polled, 600);
+  const entries = await allEntries(dir);
+  assert.equal(entries.length, 1200);
+  assert.equal(new Set(entries.map((e) => e.filename)).size, 1200);
+  // Each project's files stay together, in page order.
+  for (let i = 0; i < 1200; i += 2) assert.equal(entries[i].project, entries[i + 1].project);
+  assert.equal(idx.maxInFlight(), 3);
+  // Every commit signs a checkpoint: one per project would be 600.
+  const log = await openDataDir(dir, { writer: false, now: () => new Date() });
+  t.after(() => log.close());
+  const checkpoints = await log.reader.checkpoints(0, 10_000);
+  assert.ok(checkpoints.length <= 30, `${checkpoints.length} commits for 600 projects`);
+  assert.equal(checkpoints.at(-1)!.size, 1200);
+});
+
+test('a hostile answer in a large round is a follow-error for its project alone', async (t) => {
+  const idx = await startSyntheticIndex({ projects: 300 });
+  t.after(() => idx.close());
+  const dir = await newDataDir(t);
+  idx.script('/simple/proj-7/', { headers: { 'content-type': 'application/vnd.pypi.simple.v1+json' }, body: '{"meta": {"api-version": "1.1"}, "files": [', times: 1 });
+  idx.script('/simple/proj-8/', { status: 404 });
+  const r = await followOnce(dir, testConfig(idx.simpleUrl));
+  const entries = await allEntries(dir);
+  assert.equal(entries.length, 596);
+  assert.ok(!entries.some((e) => e.project === 'proj-7' || e.project === 'proj-8'));
+  const errs = ofKind(await allAlerts(dir), 'follow-error');
+  assert.deepEqual(errs.map((a) => a.project), ['proj-7']);
+  assert.match(String(errs[0].details.error), /^http:\/\/127\.0\.0\.1:\d+\/simple\/proj-7\/: /);
+  assert.equal(r.newAlerts.length, 1);
+  assert.equal(r.status.caught_up, null);
+  // The next round polls proj-7 again (and proj-8, which is gone, is no longer known).
+  const r2 = await followOnce(dir, testConfig(idx.simpleUrl));
+  assert.equal((await allEntries(dir)).length, 598);
+  assert.equal(r2.newAlerts.length, 0);
+  assert.notEqual(r2.status.caught_up, null);
+});
+
+test('a store failure in the middle of a backfill ends the follower with it; the next start loses nothing', async (t) => {
+  const idx = await startSyntheticIndex({ projects: 400, delayMs: 1 });
+  t.after(() => idx.close());
+  const dir = await newDataDir(t);
+  const log = await openDataDir(dir, { writer: true, now: () => new Date() });
+  const writer = log.writer!;
+  let appends = 0;
+  const failing = {
+    ...log,
+    writer: {
+      ...writer,
+      append: (claims: Parameters<typeof writer.append>[0]) => (++appends === 2 ? Promise.reject(new Error('disk I/O error')) : writer.append(claims)),
+    },
+  };
+  const { startFollower } = await import('../../src/monitor/follow.ts');
+  const f = startFollower({ log: failing, config: testConfig(idx.simpleUrl), channels: [] });
+  await assert.rejects(f.done, /disk I\/O error/);
+  assert.equal(f.state().state, 'failed');
+  await log.close();
+  const mid = await allEntries(dir);
+  assert.ok(mid.length < 800, `${mid.length} entries before the failure`);
+
+  const r = await followOnce(dir, testConfig(idx.simpleUrl));
+  const entries = await allEntries(dir);
+  assert.equal(entries.length, 800);
+  assert.equal(new Set(entries.map((e) => e.filename)).size, 800);
+  assert.deepEqual(entries.slice(0, mid.length), mid);
+  assert.equal((await allAlerts(dir)).length, 0);
+  assert.equal(r.status.state, 'stopped');
+});
+
+test('alerts of a large round stopped half-way are each recorded and delivered once across the restart', async (t) => {
+  const idx = await startSyntheticIndex({ projects: 300, delayMs: 2 });
+  t.after(() => idx.close());
+  const dir = await newDataDir(t);
+  await followOnce(dir, testConfig(idx.simpleUrl));
+  const gone = Array.from({ length: 300 }, (_, i) => idx.files(`proj-${i}`).map((f) => f.filename)).flat().sort();
+  for (let i = 0; i < 300; i++) idx.removeProject(`proj-${i}`);
+  const first = memoryChannel();
+  const { log, f } = await startTestFollower(dir, testConfig(idx.simpleUrl, { once: false }), { channels: [first] });
+  await f.ready;
+  while (f.state().polled < 60) await new Promise((r) => setTimeout(r, 5));
+  await f.stop();
+  await log.close();
+  assert.ok(first.sent.length < 600, `${first.sent.length} delivered before the stop`);
+  const second = memoryChannel();
+  await followOnce(dir, testConfig(idx.simpleUrl), { channels: [second] });
+  const removed = ofKind(await allAlerts(dir), 'file-removed');
+  assert.deepEqual(removed.map((a) => a.filename).sort(), gone);
+  assert.deepEqual([...first.sent, ...second.sent].map((a) => a.filename).sort(), gone);
+});
+
 test('the follower records its state in the store for the server to show', async (t) => {
   const idx = await startSyntheticIndex({ projects: 5 });
   t.after(() => idx.close());

@@ -144,3 +144,34 @@ test('new files in a few releases are described by per-release JSON API document
   await pollProject('demo', undefined, { client: c2, logged: noneLogged, now }, OPTS);
   assert.deepEqual(seen2.map((s) => s.path), ['/simple/demo/', '/pypi/demo/json']);
 });
+
+test('which files are logged is asked only where it changes the outcome; a first sight of a complete page claims every file', async () => {
+  const a = fakeDigest('a');
+  const b = fakeDigest('b');
+  const files = [
+    { filename: 'demo-1.0.tar.gz', url: 'https://files.example/demo-1.0.tar.gz', hashes: { sha256: a }, size: 10 },
+    { filename: 'demo-1.1.tar.gz', url: 'https://files.example/demo-1.1.tar.gz', hashes: { sha256: b }, size: 11 },
+  ];
+  const page = (fs: unknown[]) => ({ status: 200, type: 'application/vnd.pypi.simple.v1+json', body: JSON.stringify({ meta: { 'api-version': '1.1' }, name: 'demo', files: fs }) });
+  const noJson: PollOptions = { ...OPTS, useJsonApi: false };
+  // demo-1.0 is logged with other digests: its claim must reach the sequencer (hash-changed) either way.
+  const other: Entry = { project: 'demo', version: '1.0', filename: 'demo-1.0.tar.gz', size: 10, sha256: fakeDigest('other') };
+  let asked = 0;
+  const logged = async (names: string[]) => (asked++, new Map(names.includes(other.filename) ? [[other.filename, other]] : []));
+  const download = async (): Promise<Digests> => ({ size: 10, sha256: a, blake2b_256: fakeDigest('a2') });
+  const poll = (prev: ProjectState | undefined, opts: PollOptions, fs: unknown[] = files) => pollProject('demo', prev, { client: client({ '/simple/demo/': page(fs) }), logged, download, now }, opts);
+
+  const first = await poll(undefined, noJson);
+  assert.equal(asked, 0);
+  assert.ok(first.kind === 'listed');
+  assert.deepEqual(first.claims.map((c) => [c.entry.filename, c.entry.sha256]), [['demo-1.0.tar.gz', a], ['demo-1.1.tar.gz', b]]);
+
+  // A baseline (late files), the JSON API, a verification sample, a page without a size: each asks.
+  const baseline: ProjectState = { ...emptyProjectState(), polled: 1 };
+  await poll(baseline, noJson);
+  await poll(undefined, OPTS);
+  await poll(undefined, { ...noJson, verifyRate: 1 });
+  const { size: _, ...sizeless } = files[0];
+  await poll(undefined, noJson, [sizeless, files[1]]);
+  assert.equal(asked, 4);
+});

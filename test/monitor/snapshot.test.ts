@@ -65,3 +65,10 @@ test('damaged buckets are skipped entry by entry, never thrown', () => {
   decodeBucket(encodeBucket(s, b), b, m);
   assert.deepEqual(m.get('x'), { serial: null, polled: 0 });
 });
+
+test('bucket numbers agree with python3 hashlib on many names (the stored layout must not change)', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const names = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }), 300).concat(['', 'numpy', 'zope.interface']);
+  const out = execFileSync('python3', ['-c', 'import hashlib,json,sys\nfor n in json.load(sys.stdin): print(int(hashlib.sha256(n.encode()).hexdigest()[:3], 16))'], { input: JSON.stringify(names), encoding: 'utf8' });
+  assert.deepEqual(names.map(bucketOf), out.trim().split('\n').map(Number));
+});

@@ -49,6 +49,8 @@ export interface SyntheticIndex {
   simpleUrl: string;
   /** Requests seen, by path. */
   hits: Map<string, number>;
+  /** The most requests that were being answered at once (a client's concurrency). */
+  maxInFlight(): number;
   /** The files of `project` (normalized name). */
   files(project: string): SyntheticFile[];
   /** Adds a file to a project (creating it), bumping serials. */
@@ -87,9 +89,14 @@ export async function startSyntheticIndex(opts: SyntheticOptions): Promise<Synth
   const scripts = new Map<string, Scripted & { left: number }>();
   const sockets = new Set<import('node:net').Socket>();
 
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     const go = () => answer(req, res, path);
     if (opts.delayMs) setTimeout(go, opts.delayMs);
     else go();
@@ -153,6 +160,7 @@ export async function startSyntheticIndex(opts: SyntheticOptions): Promise<Synth
     origin,
     simpleUrl: `${origin}/simple/`,
     hits,
+    maxInFlight: () => maxInFlight,
     files: (p) => projects.get(p)?.files ?? [],
     addFile(project, f) {
       let p = projects.get(project);
