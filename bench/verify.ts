@@ -18,10 +18,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { bundleOptions } from '../scripts/bundle-options.mjs';
 import { createDataDir, openDataDir } from '../src/log/datadir.ts';
 import type { Entry } from '../src/log/entry.ts';
 
@@ -135,22 +135,9 @@ try {
   // bundled down to BLAKE2b.
   const dir = join(ROOT, 'node_modules/.cache/distsum-bench');
   rmSync(dir, { recursive: true, force: true });
-  const hashWasm = createRequire(import.meta.url).resolve('hash-wasm/dist/index.esm.js');
-  await build({
-    entryPoints: { 'verify-serve': serveEntry, verify: verifyEntry, 'digest-worker': join(ROOT, 'src/digest/worker.ts') },
-    outdir: dir,
-    entryNames: '[name]',
-    chunkNames: '[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    plugins: [{ name: 'bundle-hash-wasm', setup: (b) => void b.onResolve({ filter: /^hash-wasm$/ }, () => ({ path: hashWasm })) }],
-    logLevel: 'warning',
-    absWorkingDir: ROOT,
-  });
+  await build(
+    bundleOptions({ 'verify-serve': serveEntry, verify: verifyEntry, 'digest-worker': join(ROOT, 'src/digest/worker.ts') }, dir, { absWorkingDir: ROOT }),
+  );
   return { serve: join(dir, 'verify-serve.js'), verify: join(dir, 'verify.js') };
 }
 
