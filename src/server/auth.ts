@@ -22,14 +22,22 @@ export function bearerMatches(authorization: string | undefined | null, token: s
   return timingSafeEqual(digest(m[1]), digest(token));
 }
 
+/** The parts of a request context checkAdmin uses (a Hono Context has them). */
+export interface AdminRequest {
+  req: { header(name: string): string | undefined };
+  header(name: string, value: string): void;
+}
+
 /**
- * Throws the HttpError for a write request that may not proceed: 405 (`readOnly` says why) when
- * this server has no admin token, 401 when `authorization` is missing or not the admin token (the
- * caller adds WWW-Authenticate). Returns when the request carries the admin token.
+ * Returns when request `c` carries the admin token. Otherwise throws the HttpError: 405 (`readOnly`
+ * says why) when this server has no admin token, 401 when the Authorization header is missing or
+ * not the admin token, after setting the WWW-Authenticate challenge on `c`.
  */
-export function checkAdmin(authorization: string | undefined, token: string | undefined, readOnly: string): void {
+export function checkAdmin(c: AdminRequest, token: string | undefined, readOnly: string): void {
   if (token === undefined) throw new HttpError(405, readOnly);
+  const authorization = c.req.header('authorization');
   if (!bearerMatches(authorization, token)) {
+    c.header('www-authenticate', 'Bearer realm="distsum"');
     throw new HttpError(401, authorization === undefined ? 'this request needs Authorization: Bearer <admin token>' : 'the bearer token is not the admin token of this log');
   }
 }

@@ -1,12 +1,8 @@
-// How the pages show numbers and times: sizes in binary units with the exact byte count, times in
-// UTC with the machine-readable value in a <time> element.
+// How the pages show numbers and times: byte counts grouped by thousands, times in UTC with the
+// machine-readable value in a <time> element (sizes in binary units: src/size.ts).
 
 import { html } from '../html.ts';
 import type { Html } from '../html.ts';
-import { formatSize } from '../../size.ts';
-
-/** 999 B, 1.0 KiB, 12.3 MiB ... */
-export const humanSize = formatSize;
 
 /** 1234567 -> "1,234,567" (grouping that does not depend on the server's locale). */
 export function groupDigits(n: number): string {

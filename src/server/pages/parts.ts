@@ -5,7 +5,8 @@ import type { Entry } from '../../log/entry.ts';
 import type { StoredAlert } from '../../store/store.ts';
 import { html, pathOf } from '../html.ts';
 import type { Html } from '../html.ts';
-import { groupDigits, humanSize, timeTag } from './format.ts';
+import { groupDigits, timeTag } from './format.ts';
+import { formatSize } from '../../size.ts';
 
 /** A logged file as the pages show it. */
 export interface FileView {
@@ -30,7 +31,7 @@ export function fileFacts(f: FileView, alerts: StoredAlert[]): Html {
   const open = alerts.filter((a) => a.resolvedAt === undefined);
   return html`<dl class="facts">
 <dt>Version</dt><dd>${e.version}</dd>
-<dt>Size</dt><dd>${humanSize(e.size)} <span class="muted">(${groupDigits(e.size)} bytes)</span></dd>
+<dt>Size</dt><dd>${formatSize(e.size)} <span class="muted">(${groupDigits(e.size)} bytes)</span></dd>
 <dt>SHA-256</dt><dd><code class="hash">${e.sha256}</code></dd>
 <dt>BLAKE2b-256</dt><dd>${e.blake2b256 === undefined ? html`<span class="muted">not recorded</span>` : html`<code class="hash">${e.blake2b256}</code>`}</dd>
 <dt>First seen</dt><dd>${timeTag(f.firstSeen)}</dd>

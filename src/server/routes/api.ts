@@ -10,7 +10,7 @@ import { alertJson, checkpointJson, entryJson } from '../entryjson.ts';
 import type { EntryJson } from '../entryjson.ts';
 import { checkAdmin } from '../auth.ts';
 import { CACHE_NONE, CACHE_SHORT } from '../headers.ts';
-import { HttpError, badRequest, notFound } from '../httperror.ts';
+import { badRequest, notFound } from '../httperror.ts';
 import { boolParam, decodeSegment, intParam, param, rawPath } from '../query.ts';
 
 // A project name as an index accepts it (PEP 508); normalized before lookup.
@@ -97,12 +97,7 @@ export function registerApiRoutes(app: App, deps: ServerDeps): void {
 
   app.post('/api/v1/alerts/:id/resolve', async (c) => {
     c.header('cache-control', CACHE_NONE);
-    try {
-      checkAdmin(c.req.header('authorization'), deps.resolveAlert && deps.token, 'this server has no admin token; resolve alerts with distsum log alerts resolve');
-    } catch (e) {
-      if (e instanceof HttpError && e.status === 401) c.header('www-authenticate', 'Bearer realm="distsum"');
-      throw e;
-    }
+    checkAdmin(c, deps.resolveAlert && deps.token, 'this server has no admin token; resolve alerts with distsum log alerts resolve');
     const raw = c.req.param('id');
     if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw badRequest(`${JSON.stringify(raw.slice(0, 40))} is not an alert id`);
     const id = Number(raw);

@@ -22,12 +22,7 @@ export function registerEntriesRoute(app: App, deps: ServerDeps): void {
     c.header('cache-control', CACHE_NONE);
     const readOnly = 'this server is read-only; send entries to the server that runs the log writer';
     if (deps.append === undefined) throw new HttpError(405, readOnly);
-    try {
-      checkAdmin(c.req.header('authorization'), deps.token, readOnly);
-    } catch (e) {
-      if (e instanceof HttpError && e.status === 401) c.header('www-authenticate', 'Bearer realm="distsum"');
-      throw e;
-    }
+    checkAdmin(c, deps.token, readOnly);
     const type = c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
     if (type !== undefined && type !== '' && !CONTENT_TYPES.includes(type)) {
       throw new HttpError(415, `content type ${JSON.stringify(type.slice(0, 100))} is not JSON; send application/json (an array) or application/x-ndjson (lines)`);
