@@ -173,6 +173,10 @@ export function registerFollow(log: Command, ctx: CliContext): void {
   alerts
     .command('resolve')
     .summary('mark alerts resolved')
+    .description(
+      'Mark alerts resolved once their condition is dealt with. Works while a follower or server is ' +
+        'running on the log (no writer lock is needed). Exit status 2 when an id is not an open alert.',
+    )
     .argument('<ids...>', 'alert ids')
     .addOption(dataOption())
     .option('--json', 'print the result as JSON')
