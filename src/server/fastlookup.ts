@@ -4,8 +4,8 @@
 // string, HEAD, an odd path, a file name not in the log or any error goes to the app unchanged,
 // which answers it (and reports errors) exactly as before.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Listener } from './fastpath.ts';
+import { headerLines } from './fastpath.ts';
+import type { FrontResponse, FrontRoute } from './front.ts';
 import type { ServerDeps } from './deps.ts';
 import { CACHE_SHORT, COMMON_HEADERS } from './headers.ts';
 import { lookupFilename } from './entryreads.ts';
@@ -34,38 +34,40 @@ export function fastLookupName(url: string): string | undefined {
   return name === '' || name.length > MAX_FILENAME ? undefined : name;
 }
 
-/** `next` with successful GET /lookup/<filename> answered in front of it; counted in deps.metrics. */
-export function withFastLookups(next: Listener, deps: ServerDeps): Listener {
+const LOOKUP_HEADERS = headerLines({
+  'content-type': 'application/json',
+  'cache-control': CACHE_SHORT,
+  'x-content-type-options': COMMON_HEADERS['x-content-type-options'],
+  'referrer-policy': COMMON_HEADERS['referrer-policy'],
+});
+
+/**
+ * A front route answering GET /lookup/<filename> for logged files; counted in deps.metrics. Not
+ * found, other shapes, HEAD and failures are not its own (the app answers them, errors included).
+ */
+export function lookupRoute(deps: ServerDeps): FrontRoute {
   const labels = { route: ROUTE, method: 'GET', code: '200' };
   const routeLabels = { route: ROUTE };
-  return (req, res) => {
-    const name = req.method === 'GET' && req.url !== undefined ? fastLookupName(req.url) : undefined;
-    if (name === undefined || deps.shuttingDown()) return next(req, res);
+  return (req) => {
+    const name = req.method === 'GET' ? fastLookupName(req.target) : undefined;
+    if (name === undefined || deps.shuttingDown()) return undefined;
     const start = performance.now();
-    answer(deps, name, res).then(
-      (done) => {
-        if (!done) return next(req, res);
+    return answer(deps, name).then(
+      (body): FrontResponse | undefined => {
+        if (body === undefined) return undefined;
         deps.metrics.inc('distsum_http_requests_total', labels);
         deps.metrics.observe('distsum_http_request_duration_seconds', (performance.now() - start) / 1000, routeLabels);
+        return { status: 200, headers: LOOKUP_HEADERS, body };
       },
       // The app redoes the lookup and turns the failure into its usual error answer and log line.
-      () => next(req, res),
+      () => undefined,
     );
   };
 }
 
-// Writes the lookup answer and returns true, or returns false (nothing written) when the name is not logged.
-async function answer(deps: ServerDeps, name: string, res: ServerResponse<IncomingMessage>): Promise<boolean> {
+// The lookup answer's body, or undefined when the name is not logged.
+async function answer(deps: ServerDeps, name: string): Promise<Uint8Array | undefined> {
   const logged = await lookupFilename(deps, name);
-  if (logged === undefined) return false;
-  const body = Buffer.from(JSON.stringify(inclusionJson(await proveLogged(deps, logged))), 'utf8');
-  res.writeHead(200, {
-    'content-type': 'application/json',
-    'cache-control': CACHE_SHORT,
-    'x-content-type-options': COMMON_HEADERS['x-content-type-options'],
-    'referrer-policy': COMMON_HEADERS['referrer-policy'],
-    'content-length': body.length,
-  });
-  res.end(body);
-  return true;
+  if (logged === undefined) return undefined;
+  return Buffer.from(JSON.stringify(inclusionJson(await proveLogged(deps, logged))), 'utf8');
 }

@@ -3,9 +3,22 @@
 // off whatever is still open after the grace period.
 
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { InputError, UsageError } from '../errors.ts';
 import type { Listener } from './fastpath.ts';
+import { front } from './front.ts';
+import type { Front, FrontRoute } from './front.ts';
+
+/**
+ * What a server answers with: `front` answers plain GET and HEAD requests straight from the
+ * connection (front.ts); Node's server and `listener` get connections the front hands over.
+ */
+export interface Handlers {
+  front: FrontRoute;
+  listener: Listener;
+  /** Idle timeout of the front's connections (front.ts IDLE_TIMEOUT_MS by default). */
+  idleMs?: number;
+}
 
 /** A listening HTTP server. */
 export interface Listening {
@@ -33,9 +46,23 @@ export function listenProblem(e: NodeJS.ErrnoException, host: string, port: numb
 }
 
 /** Serves `handler` on host:port (0 picks a free port). Rejects with a UsageError when the port cannot be bound. */
-export function listen(handler: Listener, host: string, port: number): Promise<Listening> {
-  const server = createServer(handler);
+export function listen(handler: Listener | Handlers, host: string, port: number): Promise<Listening> {
+  const server = createServer(typeof handler === 'function' ? handler : handler.listener);
   server.requestTimeout = REQUEST_TIMEOUT_MS;
+  let raw: Front | undefined;
+  if (typeof handler !== 'function') {
+    // Node's own connection handler, kept for the connections the front hands over.
+    const [nodeConnection] = server.listeners('connection') as ((s: Socket) => void)[];
+    server.removeAllListeners('connection');
+    raw = front(handler.front, (socket, unread) => {
+      nodeConnection.call(server, socket);
+      // Node's parser reads what arrives from now on; what the front read but did not answer
+      // comes first, before any new data can arrive (same tick).
+      if (unread.length > 0) socket.emit('data', unread);
+      socket.resume();
+    }, { idleMs: handler.idleMs });
+    server.on('connection', raw.accept);
+  }
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => reject(listenProblem(e, host, port));
     server.once('error', onError);
@@ -50,8 +77,15 @@ export function listen(handler: Listener, host: string, port: number): Promise<L
           stopping ??= new Promise<void>((done) => {
             // Node closes connections that are idle when close() is called; keep closing the ones
             // that become idle after answering, and cut the rest off at the deadline.
-            const sweep = setInterval(() => server.closeIdleConnections(), 50);
-            const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+            const sweep = setInterval(() => {
+              server.closeIdleConnections();
+              raw?.closeIdle();
+            }, 50);
+            const deadline = setTimeout(() => {
+              server.closeAllConnections();
+              raw?.closeAll();
+            }, graceMs);
+            raw?.closeIdle();
             server.close(() => {
               clearInterval(sweep);
               clearTimeout(deadline);

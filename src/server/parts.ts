@@ -10,9 +10,11 @@ import { loadAdminToken } from '../log/keys.ts';
 import type { Claim, Outcome } from '../log/sequencer.ts';
 import { getRequestListener } from '@hono/node-server';
 import { buildApp } from './app.ts';
-import { withFastTiles } from './fastpath.ts';
-import { withFastLookups } from './fastlookup.ts';
+import { tileRoute } from './fastpath.ts';
+import { lookupRoute } from './fastlookup.ts';
 import type { Listener } from './fastpath.ts';
+import { appRoute, firstOf } from './frontapp.ts';
+import type { Handlers } from './listen.ts';
 import type { App, ServerDeps } from './deps.ts';
 import { newMetrics } from './metrics.ts';
 import type { Metrics, MetricsSnapshot } from './metrics.ts';
@@ -66,8 +68,11 @@ async function followerState(open: OpenLog): Promise<unknown> {
 /** The application and what it runs on, for one serving process. */
 export interface ServerParts {
   app: App;
-  /** The Node request listener: cached tiles and found lookups first, then the app. */
-  handler: Listener;
+  /**
+   * The front's routes (cached tiles and found lookups first, then the app) and the Node listener
+   * (the app) for connections the front hands over.
+   */
+  handler: Handlers;
   deps: ServerDeps;
   metrics: Metrics;
   cache: TileCache;
@@ -109,7 +114,10 @@ export function serverParts(
     logError: opts.log,
   };
   const app = buildApp(deps);
-  const handler = withFastTiles(withFastLookups(getRequestListener(app.fetch) as Listener, deps), cache, metrics);
+  const handler: Handlers = {
+    front: firstOf([tileRoute(cache, metrics), lookupRoute(deps)], appRoute(app.fetch)),
+    listener: getRequestListener(app.fetch) as Listener,
+  };
   return { app, handler, deps, metrics, cache, latest };
 }
 
