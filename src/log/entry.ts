@@ -35,14 +35,19 @@ const PROJECT_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 // ambiguous to split or misleading to display; none occurs in a real project, version or file name.
 const BAD_CHAR_RE = /[\s\p{Cc}\p{Cf}\p{Cs}]/u;
 // Checked as length 64 plus no non-hex character: several times faster than /^[0-9a-f]{64}$/.
-const NOT_HEX_RE = /[^0-9a-f]/;
 const SIZE_RE = /^(?:0|[1-9][0-9]{0,15})$/;
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** True for a string of exactly 64 lowercase hex digits. */
 export function isHex64(v: unknown): v is string {
-  return typeof v === 'string' && v.length === 64 && !NOT_HEX_RE.test(v);
+  if (typeof v !== 'string' || v.length !== 64) return false;
+  // A loop, not a regular expression: every appended entry checks two digests (import, follow).
+  for (let i = 0; i < 64; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 function tokenProblem(what: string, v: unknown): string | undefined {

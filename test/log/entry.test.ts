@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { EntryError, MAX_ENTRY_BYTES, encodeEntry, entryProblem, formatEntry, parseEntry, sameFile } from '../../src/log/entry.ts';
+import { EntryError, MAX_ENTRY_BYTES, encodeEntry, entryProblem, formatEntry, isHex64, parseEntry, sameFile } from '../../src/log/entry.ts';
 import type { Entry } from '../../src/log/entry.ts';
 
 const SHA = 'e216b70f013c47b82a72540d34347632c5bfe59fd54f5fe5d51f6a68b19aaf84';
@@ -144,4 +144,16 @@ test('property: any bytes or text parse to a valid entry or throw EntryError, ne
     }),
     { numRuns: 1000 },
   );
+});
+
+test('isHex64 accepts exactly 64 lowercase hex digits (property, against a regular expression)', () => {
+  const near = fc.array(fc.constantFrom(...'0123456789abcdefABCDEFg/:`G '), { minLength: 62, maxLength: 66 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(fc.oneof(near, fc.string(), fc.stringMatching(/^[0-9a-f]{64}$/)), (s) => {
+      assert.equal(isHex64(s), /^[0-9a-f]{64}$/.test(s));
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(isHex64(undefined), false);
+  assert.equal(isHex64(7), false);
 });
