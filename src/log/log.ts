@@ -72,6 +72,13 @@ export interface LogReader {
   tile(level: number, n: number, width: number): Promise<Uint8Array | undefined>;
   /** Entry bundle n with its first `width` entries, or undefined when the tree does not have it. */
   entryBundle(n: number, width: number): Promise<Uint8Array | undefined>;
+  /**
+   * Bytes [start, start + length) of the stored entry bundle n (fewer where it ends first), or
+   * undefined when no bundle n is stored. For readers that know where an entry lies, from an
+   * earlier entryBundle read: stored bundles only grow, so the position stays valid. The caller
+   * must only ask for bytes of entries its tree holds.
+   */
+  entryBundleSlice(n: number, start: number, length: number): Promise<Uint8Array | undefined>;
   /** Entries by index (each < the latest checkpoint's size). */
   entries(indexes: number[]): Promise<LoggedEntry[]>;
   /** The entry for a file name, if logged. */
@@ -126,6 +133,7 @@ export function logReader(store: Store, info: LogInfo): LogReader {
       }
       return off <= data.length ? data.subarray(0, off) : undefined;
     },
+    entryBundleSlice: (n, start, length) => store.readEach((tx) => tx.readBundleSlice(n, start, length)),
     entries: (indexes) =>
       store.readOnly(async (tx) => entryReader(tx, latestOrThrow(await tx.latestCheckpoint()).size).read(indexes)),
     lookupFilename: (filename) =>

@@ -29,16 +29,23 @@ function cover(lo: number, hi: number, out: SubTree[]): SubTree[] {
   return out;
 }
 
+/** Throws TreeRangeError unless 0 <= index < size <= MAX_TREE_SIZE (integers): leaf `index` has an audit path in a tree of `size` leaves. */
+export function checkLeaf(size: number, index: number): void {
+  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_TREE_SIZE) throw new TreeRangeError(`tlog: no audit path in a tree of size ${String(size)}`);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new TreeRangeError(`tlog: leaf ${String(index)} is not in a tree of size ${size}`);
+}
+
 /**
  * The subtrees whose hashes form the audit path of leaf `index` in a tree of `size` leaves, leaf's
  * sibling first: each element is a list of complete subtrees to fold right to left (one subtree
  * except at the right edge). Throws TreeRangeError unless 0 <= index < size <= MAX_TREE_SIZE.
+ * With `fromLevel`/`belowLevel`, only the elements that are siblings of the leaf's ancestors at
+ * levels fromLevel..belowLevel-1: the path is the concatenation of such consecutive level ranges.
  */
-export function auditPathSubtrees(size: number, index: number): SubTree[][] {
-  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_TREE_SIZE) throw new TreeRangeError(`tlog: no audit path in a tree of size ${String(size)}`);
-  if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new TreeRangeError(`tlog: leaf ${String(index)} is not in a tree of size ${size}`);
+export function auditPathSubtrees(size: number, index: number, fromLevel = 0, belowLevel = 64): SubTree[][] {
+  checkLeaf(size, index);
   const path: SubTree[][] = [];
-  for (let level = 0; POW2[level] < size; level++) {
+  for (let level = Math.max(0, fromLevel); level < Math.min(64, belowLevel) && POW2[level] < size; level++) {
     const i = Math.floor(index / POW2[level]);
     const sibling = i % 2 === 0 ? i + 1 : i - 1;
     const lo = sibling * POW2[level];

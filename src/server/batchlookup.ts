@@ -18,8 +18,10 @@ import { entryAt } from './entryreads.ts';
 import type { FirstSeen } from './firstseen.ts';
 import { badRequest } from './httperror.ts';
 import type { LatestCheckpoint } from './latest.ts';
-import { inclusionProof } from './proofs.ts';
+import { base64Hashes, inclusionProof } from './proofs.ts';
 import type { TileCache } from './tilecache.ts';
+
+export { base64Hashes };
 
 /** Most file names one request may ask about. */
 export const MAX_BATCH_NAMES = 1000;
@@ -141,18 +143,6 @@ export interface BatchJson {
   checkpoint: CheckpointJson;
   /** One per name asked, in the order asked. */
   results: (BatchFoundJson | BatchMissingJson)[];
-}
-
-/**
- * The canonical padded base64 of each hash (as encodeBase64 gives it), with one encoder call for
- * all of them: a 32-byte hash followed by a zero byte is exactly 44 base64 characters, of which
- * the first 43 are the hash's own (the zero byte only fills the last character's low bits).
- */
-export function base64Hashes(hashes: Hash[]): string[] {
-  const buf = Buffer.alloc(hashes.length * 33);
-  hashes.forEach((h, i) => buf.set(h, i * 33));
-  const s = buf.toString('base64');
-  return hashes.map((_, i) => s.slice(i * 44, i * 44 + 43) + '=');
 }
 
 /** `b` as JSON. */

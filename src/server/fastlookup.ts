@@ -8,8 +8,7 @@ import { headerLines } from './fastpath.ts';
 import type { FrontResponse, FrontRoute } from './front.ts';
 import type { ServerDeps } from './deps.ts';
 import { CACHE_SHORT, COMMON_HEADERS } from './headers.ts';
-import { lookupFilename } from './entryreads.ts';
-import { inclusionJson, proveLogged } from './inclusion.ts';
+import { lookupBody } from './inclusion.ts';
 import { MAX_FILENAME } from './routes/lookup.ts';
 
 // The route label the app's metrics use for this route, so both paths count into the same series.
@@ -52,7 +51,7 @@ export function lookupRoute(deps: ServerDeps): FrontRoute {
     const name = req.method === 'GET' ? fastLookupName(req.target) : undefined;
     if (name === undefined || deps.shuttingDown()) return undefined;
     const start = performance.now();
-    return answer(deps, name).then(
+    return lookupBody(deps, name).then(
       (body): FrontResponse | undefined => {
         if (body === undefined) return undefined;
         deps.metrics.inc('distsum_http_requests_total', labels);
@@ -65,9 +64,3 @@ export function lookupRoute(deps: ServerDeps): FrontRoute {
   };
 }
 
-// The lookup answer's body, or undefined when the name is not logged.
-async function answer(deps: ServerDeps, name: string): Promise<Uint8Array | undefined> {
-  const logged = await lookupFilename(deps, name);
-  if (logged === undefined) return undefined;
-  return Buffer.from(JSON.stringify(inclusionJson(await proveLogged(deps, logged))), 'utf8');
-}

@@ -30,16 +30,33 @@ export interface TileCache {
   peek(path: string, gz: boolean): Uint8Array | undefined;
   /** The tile tree of (level, n, width) when it is in memory; never reads the store. */
   peekTree(level: number, n: number, width: number): TileTree | undefined;
+  /**
+   * The value keepDerived stored under `key` while it is still in memory, or undefined; never reads
+   * the store. Derived values share the byte bound with the tile data, in their own key space.
+   */
+  derived(key: string): unknown;
+  /**
+   * Keeps `value`, which occupies about `bytes` of memory, under `key` within the byte bound. Only
+   * for values that never go stale: functions of immutable log data (a tile, a bundle's prefix, the
+   * tree of one size), with everything they depend on in the key.
+   */
+  keepDerived(key: string, value: unknown, bytes: number): void;
   stats(): LruStats;
 }
 
 const GZ = 'gz:';
+const DERIVED = 'd:';
+
+// Derived values are boxed, so peek and peekTree can never hand one out whatever key they are given.
+interface Boxed {
+  derived: unknown;
+}
 // Tile trees are looked up several times per proof: a cheap key rather than the formatted path.
 const treeKey = (level: number, n: number, width: number) => `tree:${level}/${n}/${width}`;
 
 /** A cache over `reader` holding at most `maxBytes` of data. */
 export function tileCache(reader: LogReader, maxBytes: number): TileCache {
-  const lru = byteLru<Uint8Array | TileTree>(maxBytes);
+  const lru = byteLru<Uint8Array | TileTree | Boxed>(maxBytes);
   const pending = new Map<string, Promise<Uint8Array | TileTree | undefined>>();
 
   function cached<T extends Uint8Array | TileTree>(key: string, load: () => Promise<T | undefined>, size: (v: T) => number): Promise<T | undefined> {
@@ -96,6 +113,13 @@ export function tileCache(reader: LogReader, maxBytes: number): TileCache {
     peekTree(level, n, width) {
       const v = lru.get(treeKey(level, n, width));
       return Array.isArray(v) ? v : undefined;
+    },
+    derived(key) {
+      const v = lru.get(DERIVED + key);
+      return v === undefined ? undefined : (v as Boxed).derived;
+    },
+    keepDerived(key, value, size) {
+      lru.set(DERIVED + key, { derived: value }, size);
     },
     stats: () => lru.stats(),
   };

@@ -15,14 +15,23 @@ import type { Tile } from '../tlog/tile.ts';
  */
 export type TileTree = Uint8Array[];
 
-/** The tile tree of tile data (a whole number of 32-byte hashes, at most 256 of them). */
+/**
+ * The tile tree of tile data (a whole number of 32-byte hashes, at most 256 of them). Heights 1..8
+ * are views into one buffer: a proof reads a hash at each height, and one block of memory is
+ * fewer pages to touch than eight (measured on a 1M-entry log's lookups).
+ */
 export function buildTileTree(data: Uint8Array): TileTree {
   if (data.length % HASH_SIZE !== 0 || data.length > TILE_WIDTH * HASH_SIZE) throw new RangeError('tiletree: tile data must be 0..256 hashes');
+  let total = 0;
+  for (let h = 1, c = data.length / HASH_SIZE; h <= TILE_HEIGHT; h++) total += (c = Math.floor(c / 2));
+  const block = new Uint8Array(total * HASH_SIZE);
   const heights: Uint8Array[] = [data];
+  let at = 0;
   for (let h = 1; h <= TILE_HEIGHT; h++) {
     const below = heights[h - 1];
     const count = Math.floor(below.length / HASH_SIZE / 2);
-    const out = new Uint8Array(count * HASH_SIZE);
+    const out = block.subarray(at, at + count * HASH_SIZE);
+    at += count * HASH_SIZE;
     for (let k = 0; k < count; k++) {
       const left = below.subarray(2 * k * HASH_SIZE, (2 * k + 1) * HASH_SIZE);
       const right = below.subarray((2 * k + 1) * HASH_SIZE, (2 * k + 2) * HASH_SIZE);

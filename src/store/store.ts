@@ -90,6 +90,13 @@ export interface ReadTx {
   readTiles(keys: { level: number; n: number }[]): Promise<(Uint8Array | undefined)[]>;
   /** The current data of each entry bundle, in the order asked; undefined where none exists. */
   readBundles(ns: number[]): Promise<(Uint8Array | undefined)[]>;
+  /**
+   * Bytes [start, start + length) of entry bundle n's current data (fewer where the data ends
+   * first), or undefined when no bundle n exists. Lets a reader that knows where an entry lies in
+   * a bundle fetch just that entry (bundles only ever grow, so such a position stays valid).
+   * start and length are non-negative safe integers (RangeError otherwise).
+   */
+  readBundleSlice(n: number, start: number, length: number): Promise<Uint8Array | undefined>;
   /** For each file name, the index of its entry, or undefined; in the order asked. */
   findFilenames(filenames: string[]): Promise<(number | undefined)[]>;
   /** Indexes of entries that may have this sha256, ascending (a superset: callers check the entry). */

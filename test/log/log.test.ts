@@ -299,3 +299,22 @@ test('a failed batch rejects its claims and leaves the log able to continue', as
   ]);
   assert.equal((await auditLog(log.store)).ok, true);
 });
+
+test('entryBundleSlice: any byte range of a stored bundle, shorter at its end, undefined without one', async (t) => {
+  const { log } = await newLog(t);
+  const w = log.writer!;
+  const entries = Array.from({ length: 300 }, (_, i) => entry(i));
+  await w.append(entries.map((e) => claim(e)));
+  const whole = (await w.entryBundle(1, 44))!;
+  assert.deepEqual(parseEntryBundle(whole, 44), entries.slice(256).map(encodeEntry));
+  // Entry 3 of bundle 1, prefix included: where a lookup knows it lies.
+  const e3 = encodeEntry(entries[259]);
+  let at = 0;
+  for (let k = 0; k < 3; k++) at += 2 + encodeEntry(entries[256 + k]).length;
+  const slice = (await w.entryBundleSlice(1, at, 2 + e3.length))!;
+  assert.deepEqual(slice, new Uint8Array([e3.length >> 8, e3.length & 255, ...e3]));
+  assert.deepEqual(await w.entryBundleSlice(1, 0, whole.length), whole);
+  assert.deepEqual(await w.entryBundleSlice(1, whole.length - 5, 100), whole.subarray(whole.length - 5));
+  assert.equal((await w.entryBundleSlice(1, whole.length + 10, 3))!.length, 0);
+  assert.equal(await w.entryBundleSlice(2, 0, 10), undefined);
+});

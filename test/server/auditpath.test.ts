@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { auditPathSubtrees, foldAuditPath } from '../../src/server/auditpath.ts';
+import { auditPathSubtrees, checkLeaf, foldAuditPath } from '../../src/server/auditpath.ts';
 import type { SubTree } from '../../src/server/auditpath.ts';
 import { recordHash } from '../../src/tlog/hash.ts';
 import { checkRecord, proveRecord } from '../../src/tlog/proof.ts';
@@ -52,4 +52,27 @@ test('subtrees of huge trees stay exact (sizes near 2^52)', () => {
   assert.throws(() => auditPathSubtrees(5, 5), TreeRangeError);
   assert.throws(() => auditPathSubtrees(2 ** 53, 1), TreeRangeError);
   assert.deepEqual(auditPathSubtrees(1, 0), []);
+});
+
+test('property: the path split at any level is the concatenation of its level ranges', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2 ** 40 }).chain((size) => fc.tuple(fc.constant(size), fc.integer({ min: 0, max: size - 1 }), fc.nat({ max: 45 }))),
+      ([size, index, split]) => {
+        const whole = auditPathSubtrees(size, index);
+        assert.deepEqual([...auditPathSubtrees(size, index, 0, split), ...auditPathSubtrees(size, index, split)], whole);
+        // Below the split, every element lies in the leaf's own 2^split-aligned block; above it, outside.
+        for (const g of auditPathSubtrees(size, index, 0, split)) {
+          assert.equal(Math.floor((g[0].n * 2 ** g[0].level) / 2 ** split), Math.floor(index / 2 ** split));
+        }
+        for (const g of auditPathSubtrees(size, index, split)) {
+          assert.notEqual(Math.floor((g[0].n * 2 ** g[0].level) / 2 ** split), Math.floor(index / 2 ** split));
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+  assert.throws(() => checkLeaf(3, 3), TreeRangeError);
+  assert.throws(() => checkLeaf(0, 0), TreeRangeError);
+  checkLeaf(3, 2);
 });

@@ -69,3 +69,28 @@ test('memory stays within the bound', async () => {
   assert.equal(c.peek('tile/0/000', false), undefined);
   assert.equal(c.peek('tile/0/000.p/100', false)!.length, 3200);
 });
+
+test('derived values: kept within the bound in their own key space, never handed out as tiles or trees', async () => {
+  const { reader, counts } = counting(f.open.reader);
+  const c = tileCache(reader, 10_000);
+  assert.equal(c.derived('x'), undefined);
+  const v = new Uint32Array(4);
+  c.keepDerived('x', v, 4000);
+  assert.equal(c.derived('x'), v);
+  assert.equal(c.stats().bytes, 4000);
+  // Keys that look like tile paths or tree keys stay derived values.
+  c.keepDerived('tile/0/000', new Uint8Array(8192), 100);
+  c.keepDerived('tree:0/0/256', [new Uint8Array(32)], 100);
+  assert.equal(c.peek('tile/0/000', false), undefined);
+  assert.equal(c.peekTree(0, 0, 256), undefined);
+  assert.deepEqual(counts, { tile: 0, bundle: 0 });
+  // Tile data reads the store as usual next to them.
+  assert.equal((await c.hashTile(0, 0, 256))!.length, 8192);
+  assert.ok(c.stats().bytes <= 10_000);
+  // More than fits: older values go, and a value larger than the bound is not kept.
+  c.keepDerived('y', 'y', 9000);
+  assert.ok(c.stats().bytes <= 10_000);
+  assert.equal(c.derived('y'), 'y');
+  c.keepDerived('huge', 'h', 10_001);
+  assert.equal(c.derived('huge'), undefined);
+});

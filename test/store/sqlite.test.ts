@@ -61,6 +61,28 @@ test('meta, checkpoints, tiles and bundles round-trip; partial data is replaced'
   await assert.rejects(s.readWrite((tx) => tx.addCheckpoint({ size: 3, hash: sha(1), note: new Uint8Array(), created: 0 })), StoreConflictError);
 });
 
+test('bundle slices: any byte range of the current data, shorter past its end; bad ranges are refused', async (t) => {
+  const s = writable(tmp(t));
+  t.after(() => s.close());
+  const data = new Uint8Array(5000).map((_, i) => (i * 7) & 255); // past one page: overflow storage
+  await s.readWrite((tx) => tx.putBundles([{ n: 4, data }]));
+  await s.readOnly(async (tx) => {
+    assert.deepEqual(await tx.readBundleSlice(4, 0, 3), data.subarray(0, 3));
+    assert.deepEqual(await tx.readBundleSlice(4, 4321, 190), data.subarray(4321, 4511));
+    assert.deepEqual(await tx.readBundleSlice(4, 4990, 100), data.subarray(4990));
+    assert.deepEqual(await tx.readBundleSlice(4, 5000, 10), new Uint8Array(0));
+    assert.deepEqual(await tx.readBundleSlice(4, 10, 0), new Uint8Array(0));
+    assert.equal(await tx.readBundleSlice(5, 0, 10), undefined);
+    for (const [start, length] of [[-1, 2], [0, -1], [1.5, 2], [0, Number.NaN]]) {
+      await assert.rejects(tx.readBundleSlice(4, start, length), RangeError, `${start}, ${length}`);
+    }
+  });
+  // A grown bundle: the old bytes stay where they were.
+  const grown = new Uint8Array([...data, 1, 2, 3]);
+  await s.readWrite((tx) => tx.putBundles([{ n: 4, data: grown }]));
+  assert.deepEqual(await s.readEach((tx) => tx.readBundleSlice(4, 4998, 5)), grown.subarray(4998, 5003));
+});
+
 test('entry indexes: file name, sha256 prefix and project runs; one entry per file name', async (t) => {
   const s = writable(tmp(t));
   t.after(() => s.close());
@@ -73,6 +95,10 @@ test('entry indexes: file name, sha256 prefix and project runs; one entry per fi
   await s.readWrite((tx) => tx.indexEntries([e(5, 'c-1.tar.gz', 'c', 0)]).then(() => tx.indexEntries([{ index: 6, filename: 'c-2.tar.gz', project: 'c', sha256: near }])));
   await s.readOnly(async (tx) => {
     assert.deepEqual(await tx.findFilenames(['b-1.tar.gz', 'nope', 'a-4.tar.gz', 'b-1.tar.gz']), [2, undefined, 4, 2]);
+    // One name: the single-row query.
+    assert.deepEqual(await tx.findFilenames(['a-2.tar.gz']), [1]);
+    assert.deepEqual(await tx.findFilenames(['nope']), [undefined]);
+    assert.deepEqual(await tx.findFilenames([]), []);
     // More names than one query takes.
     const many = Array.from({ length: 700 }, (_, i) => (i === 650 ? 'a-3.tar.gz' : `x${i}`));
     const found = await tx.findFilenames(many);
