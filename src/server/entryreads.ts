@@ -144,13 +144,23 @@ export interface LookupSources {
  * StoreCorruptError when the index points the name at another entry.
  */
 export async function findLogged(src: LookupSources, filename: string): Promise<Found | undefined> {
+  const key = loggedKey(filename);
+  const known = src.cache.derived(key) as LoggedEntry | undefined;
+  if (known !== undefined) return { logged: known, checkpoint: await src.latest.get(known.index + 1) };
   const index = await src.findFilename(filename);
   if (index === undefined) return undefined;
   const checkpoint = await src.latest.get(index + 1);
   const e = await readEntry(src.cache, src.reader, index, checkpoint.size);
   if (e.entry.filename !== filename) throw new StoreCorruptError(`log: the file name index points ${JSON.stringify(filename.slice(0, 100))} at entry ${index}, which is another file`);
+  // The record twice (bytes and parsed fields), the key, and object overhead, roughly.
+  src.cache.keepDerived(key, e, 3 * e.data.length + 2 * filename.length + 300);
   return { logged: e, checkpoint };
 }
+
+// The tile cache key of the entry logged for a file name. The first entry for a name is the only
+// one it ever gets (first seen wins) and entries never change, so a found entry never goes stale:
+// names looked up again (popular files) skip both store reads. Names not logged are not kept.
+const loggedKey = (filename: string) => `logged:${filename}`;
 
 /**
  * The logged entry for `filename`, or undefined. The checkpoint is read after the index, so the

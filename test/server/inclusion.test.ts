@@ -137,7 +137,30 @@ test('a cached entry bundle serves the entry; a missing name is undefined; a wro
   const name = await nameAt(300);
   assert.ok(Buffer.from((await lookupBody(deps, name))!).equals((await oracle(name))!));
   assert.equal(await lookupBody(deps, 'not-logged-1.0.tar.gz'), undefined);
-  await assert.rejects(lookupBody({ ...deps, findFilename: async () => 3 }, name), StoreCorruptError);
+  // A fresh cache, so the name is looked up in the (here lying) index.
+  await assert.rejects(lookupBody({ ...deps, cache: tileCache(deps.reader, 1 << 20), findFilename: async () => 3 }, name), StoreCorruptError);
+});
+
+test('a found name is kept: looked up again, it needs no index read and gets the same answer', async () => {
+  const deps = f.parts.deps;
+  const cache = tileCache(deps.reader, 8 << 20);
+  let reads = 0;
+  const counting = { ...deps, cache, findFilename: (n: string) => (reads++, deps.findFilename(n)) };
+  const name = await nameAt(7);
+  const first = (await lookupBody(counting, name))!;
+  const again = (await lookupBody(counting, name))!;
+  assert.equal(reads, 1);
+  assert.ok(Buffer.from(again).equals(first));
+  assert.ok(Buffer.from(again).equals((await oracle(name))!));
+  // Names not in the log are asked each time (they may be logged later).
+  assert.equal(await lookupBody(counting, 'later-1.0.tar.gz'), undefined);
+  assert.equal(await lookupBody(counting, 'later-1.0.tar.gz'), undefined);
+  assert.equal(reads, 3);
+  // Without room in the cache, every lookup reads the index.
+  const bare = { ...counting, cache: tileCache(deps.reader, 0) };
+  await lookupBody(bare, name);
+  await lookupBody(bare, name);
+  assert.equal(reads, 5);
 });
 
 // Valid entries, with the characters JSON escapes and non-ASCII in version and file name.
