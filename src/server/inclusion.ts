@@ -8,6 +8,7 @@ import type { Entry } from '../log/entry.ts';
 import type { StoredCheckpoint } from '../store/store.ts';
 import type { Hash } from '../tlog/hash.ts';
 import { HASH_SIZE, recordHash } from '../tlog/hash.ts';
+import { TILE_WIDTH } from '../tlog/tile.ts';
 import { TLOG_PROOF_HEADER, formatTlogProof } from '../tlog/tlogproof.ts';
 import { MAX_PROOF_LENGTH } from '../tlog/proof.ts';
 import type { TileCache } from './tilecache.ts';
@@ -169,9 +170,65 @@ function allHashes(hs: Hash[]): boolean {
   return true;
 }
 
-// Per head hash: its JSON string and comma, and its tlog-proof line (backslash-n) in a JSON string.
-const HEAD_ITEM = HASH_BASE64_LENGTH + 3;
-const HEAD_LINE = HASH_BASE64_LENGTH + 2;
+/**
+ * The parts of a lookup answer that depend on the entry and its proof's head only, as UTF-8:
+ * everything before the checkpoint, the head's JSON strings, and the tlog-proof's index line with
+ * the head's lines. Once the entry is committed (its first-seen time is known) and its level-0 tile
+ * is full (the head never changes again), they hold for every later checkpoint.
+ */
+interface EntryParts {
+  /** `{"index":..,"entry":{..},"record":"..","leaf_hash":"..","first_seen":..` */
+  prefix: Uint8Array;
+  /** The head hashes as JSON strings separated by commas. */
+  headItems: Uint8Array;
+  /** `],"tlog_proof":"<header>\nindex <i>\n` and the head's base64 lines, JSON-escaped. */
+  proofLines: Uint8Array;
+}
+
+function entryParts(logged: LoggedEntry, firstSeen: Date | undefined, leaf: Hash, head: Hash[]): EntryParts {
+  const { index, entry: e, data } = logged;
+  const plain = plainRecord(data);
+  const first = plain ? entryPartPlain(index, e, data) : entryPart(index, e, data);
+  const seen = `","first_seen":${firstSeen === undefined ? 'null' : JSON.stringify(firstSeen.toISOString())}`;
+  const firstBytes = plain ? first.length : Buffer.byteLength(first, 'utf8');
+  const prefix = Buffer.allocUnsafe(firstBytes + HASH_BASE64_LENGTH + seen.length);
+  let pos = prefix.write(first, 0, firstBytes, plain ? 'latin1' : 'utf8');
+  pos = writeBase64Hash(prefix, pos, leaf);
+  prefix.write(seen, pos, 'latin1'); // ASCII
+  const headItems = Buffer.allocUnsafe(Math.max(0, head.length * (HASH_BASE64_LENGTH + 3) - 1));
+  pos = 0;
+  for (let i = 0; i < head.length; i++) {
+    if (i > 0) headItems[pos++] = 0x2c; // ','
+    headItems[pos++] = 0x22; // '"'
+    pos = writeBase64Hash(headItems, pos, head[i]);
+    headItems[pos++] = 0x22;
+  }
+  const start = `],"tlog_proof":"${TLOG_PROOF_HEADER}\\nindex ${index}\\n`;
+  const proofLines = Buffer.allocUnsafe(start.length + head.length * (HASH_BASE64_LENGTH + 2));
+  pos = proofLines.write(start, 0, 'latin1'); // ASCII
+  for (let i = 0; i < head.length; i++) {
+    pos = writeBase64Hash(proofLines, pos, head[i]);
+    proofLines[pos++] = 0x5c; // '\\'
+    proofLines[pos++] = 0x6e; // 'n'
+  }
+  return { prefix, headItems, proofLines };
+}
+
+// The answer from its parts: entry parts, checkpoint parts and the proof's tail.
+function assemble(p: EntryParts, cp: CheckpointBytes, tail: ProofTail): Uint8Array {
+  const comma = p.headItems.length > 0 && tail.jsonItems.length > 0 ? 1 : 0;
+  const parts = [p.prefix, cp.mid, p.headItems, tail.jsonItems, p.proofLines, tail.jsonLines, cp.end];
+  let size = comma;
+  for (const x of parts) size += x.length;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (let i = 0; i < parts.length; i++) {
+    out.set(parts[i], pos);
+    pos += parts[i].length;
+    if (i === 2 && comma === 1) out[pos++] = 0x2c; // between the head's items and the tail's
+  }
+  return out;
+}
 
 /**
  * The lookup answer as UTF-8 JSON: exactly the bytes of JSON.stringify(inclusionJson(inc)) for the
@@ -182,48 +239,15 @@ const HEAD_LINE = HASH_BASE64_LENGTH + 2;
  * the note's non-ASCII signature dash makes two-byte) then encoding it cost more than the proof.
  */
 export function inclusionBody(p: InclusionParts): Uint8Array {
-  const { index, entry: e, data } = p.logged;
-  const { head, tail } = p;
+  checkProofShape(p.logged.index, p.head, p.tail, p.checkpoint);
+  return assemble(entryParts(p.logged, p.firstSeen, p.leaf, p.head), checkpointBytesOnce(p.checkpoint), p.tail);
+}
+
+// Whatever formatTlogProof refuses, refused by it (the tail's hashes are all 32 bytes).
+function checkProofShape(index: number, head: Hash[], tail: ProofTail, checkpoint: StoredCheckpoint): void {
   if (!Number.isSafeInteger(index) || index < 0 || head.length + tail.hashes.length > MAX_PROOF_LENGTH || !allHashes(head)) {
-    // Whatever formatTlogProof refuses, refused by it (the tail's hashes are all 32 bytes).
-    formatTlogProof({ index, proof: [...head, ...tail.hashes], checkpoint: p.checkpoint.note });
+    formatTlogProof({ index, proof: [...head, ...tail.hashes], checkpoint: checkpoint.note });
   }
-  const cp = checkpointBytesOnce(p.checkpoint);
-  const plain = plainRecord(data);
-  const first = plain ? entryPartPlain(index, e, data) : entryPart(index, e, data);
-  const seen = `","first_seen":${p.firstSeen === undefined ? 'null' : JSON.stringify(p.firstSeen.toISOString())}`;
-  const proofStart = `],"tlog_proof":"${TLOG_PROOF_HEADER}\\nindex ${index}\\n`;
-  const firstBytes = plain ? first.length : Buffer.byteLength(first, 'utf8');
-  const size =
-    firstBytes + HASH_BASE64_LENGTH + seen.length + cp.mid.length + head.length * HEAD_ITEM + tail.jsonItems.length +
-    proofStart.length + head.length * HEAD_LINE + tail.jsonLines.length + cp.end.length;
-  const out = Buffer.allocUnsafe(size);
-  let pos = out.write(first, 0, firstBytes, plain ? 'latin1' : 'utf8');
-  pos = writeBase64Hash(out, pos, p.leaf);
-  pos += out.write(seen, pos, 'latin1'); // ASCII
-  out.set(cp.mid, pos);
-  pos += cp.mid.length;
-  for (let i = 0; i < head.length; i++) {
-    if (i > 0) out[pos++] = 0x2c; // ','
-    out[pos++] = 0x22; // '"'
-    pos = writeBase64Hash(out, pos, head[i]);
-    out[pos++] = 0x22;
-  }
-  if (head.length > 0 && tail.jsonItems.length > 0) out[pos++] = 0x2c;
-  out.set(tail.jsonItems, pos);
-  pos += tail.jsonItems.length;
-  pos += out.write(proofStart, pos, 'latin1'); // ASCII
-  for (let i = 0; i < head.length; i++) {
-    pos = writeBase64Hash(out, pos, head[i]);
-    out[pos++] = 0x5c; // '\\'
-    out[pos++] = 0x6e; // 'n'
-  }
-  out.set(tail.jsonLines, pos);
-  pos += tail.jsonLines.length;
-  out.set(cp.end, pos);
-  pos += cp.end.length;
-  // The size counted one comma per head item; the first has none.
-  return pos === out.length ? out : out.subarray(0, pos);
 }
 
 /** What lookupBody reads. */
@@ -240,6 +264,17 @@ export async function lookupBody(src: LookupBodySources, filename: string): Prom
   if (found === undefined) return undefined;
   const { logged, checkpoint } = found;
   const { leaf, head, tail } = await proofParts(src.cache, checkpoint.size, logged.index);
-  const firstSeen = await src.firstSeen.get(logged.index);
-  return inclusionBody({ logged, firstSeen, checkpoint, leaf, head, tail });
+  const key = `parts:${logged.index}`;
+  let parts = src.cache.derived(key) as EntryParts | undefined;
+  if (parts === undefined) {
+    checkProofShape(logged.index, head, tail, checkpoint);
+    const firstSeen = await src.firstSeen.get(logged.index);
+    parts = entryParts(logged, firstSeen, leaf, head);
+    // Kept once nothing in them can change: the entry committed, its level-0 tile full.
+    const tileFull = checkpoint.size >= (Math.floor(logged.index / TILE_WIDTH) + 1) * TILE_WIDTH;
+    if (firstSeen !== undefined && tileFull) {
+      src.cache.keepDerived(key, parts, parts.prefix.length + parts.headItems.length + parts.proofLines.length + 200);
+    }
+  }
+  return assemble(parts, checkpointBytesOnce(checkpoint), tail);
 }
