@@ -34,7 +34,6 @@ const PROJECT_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 // Whitespace, control, format (zero-width, bidi) and lone-surrogate characters would make a line
 // ambiguous to split or misleading to display; none occurs in a real project, version or file name.
 const BAD_CHAR_RE = /[\s\p{Cc}\p{Cf}\p{Cs}]/u;
-// Checked as length 64 plus no non-hex character: several times faster than /^[0-9a-f]{64}$/.
 const SIZE_RE = /^(?:0|[1-9][0-9]{0,15})$/;
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

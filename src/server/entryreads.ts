@@ -51,13 +51,12 @@ export function bundleOffsets(bundle: Uint8Array, count: number): Uint32Array | 
   return offsets;
 }
 
-// The tile cache key of bundle n's entry offsets. Any width's offsets are a prefix of a wider
+// Bundle n's entry offsets are kept under key n. Any width's offsets are a prefix of a wider
 // one's (a bundle only grows), so one key per bundle holds the widest seen.
-const offsetsKey = (n: number) => `offsets:${n}`;
 
 /** The remembered entry offsets of bundle n (see bundleOffsets), if any. */
 function knownOffsets(cache: TileCache, n: number): Uint32Array | undefined {
-  const v = cache.derived(offsetsKey(n));
+  const v = cache.derived('offsets', n);
   return v instanceof Uint32Array ? v : undefined;
 }
 
@@ -67,7 +66,7 @@ function keepOffsets(cache: TileCache, n: number, bundle: Uint8Array, width: num
   if (known !== undefined && known.length > width) return;
   const offsets = bundleOffsets(bundle, width);
   // The array plus V8's object overhead, roughly.
-  if (offsets !== undefined) cache.keepDerived(offsetsKey(n), offsets, offsets.byteLength + 128);
+  if (offsets !== undefined) cache.keepDerived('offsets', n, offsets, offsets.byteLength + 128);
 }
 
 // A logged entry from its leaf bytes; StoreCorruptError when they do not parse.
@@ -144,8 +143,7 @@ export interface LookupSources {
  * StoreCorruptError when the index points the name at another entry.
  */
 export async function findLogged(src: LookupSources, filename: string): Promise<Found | undefined> {
-  const key = loggedKey(filename);
-  const known = src.cache.derived(key) as LoggedEntry | undefined;
+  const known = src.cache.derived('logged', filename) as LoggedEntry | undefined;
   if (known !== undefined) return { logged: known, checkpoint: await src.latest.get(known.index + 1) };
   const index = await src.findFilename(filename);
   if (index === undefined) return undefined;
@@ -153,14 +151,14 @@ export async function findLogged(src: LookupSources, filename: string): Promise<
   const e = await readEntry(src.cache, src.reader, index, checkpoint.size);
   if (e.entry.filename !== filename) throw new StoreCorruptError(`log: the file name index points ${JSON.stringify(filename.slice(0, 100))} at entry ${index}, which is another file`);
   // The record twice (bytes and parsed fields), the key, and object overhead, roughly.
-  src.cache.keepDerived(key, e, 3 * e.data.length + 2 * filename.length + 300);
+  src.cache.keepDerived('logged', filename, e, 3 * e.data.length + 2 * filename.length + 300);
   return { logged: e, checkpoint };
 }
 
-// The tile cache key of the entry logged for a file name. The first entry for a name is the only
-// one it ever gets (first seen wins) and entries never change, so a found entry never goes stale:
-// names looked up again (popular files) skip both store reads. Names not logged are not kept.
-const loggedKey = (filename: string) => `logged:${filename}`;
+// Found entries are kept by file name (the request's own string is the key). The first entry for a
+// name is the only one it ever gets (first seen wins) and entries never change, so a found entry
+// never goes stale: names looked up again (popular files) skip both store reads. Names not logged
+// are not kept.
 
 /**
  * The logged entry for `filename`, or undefined. The checkpoint is read after the index, so the

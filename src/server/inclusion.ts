@@ -264,8 +264,7 @@ export async function lookupBody(src: LookupBodySources, filename: string): Prom
   if (found === undefined) return undefined;
   const { logged, checkpoint } = found;
   const { leaf, head, tail } = await proofParts(src.cache, checkpoint.size, logged.index);
-  const key = `parts:${logged.index}`;
-  let parts = src.cache.derived(key) as EntryParts | undefined;
+  let parts = src.cache.derived('parts', logged.index) as EntryParts | undefined;
   if (parts === undefined) {
     checkProofShape(logged.index, head, tail, checkpoint);
     const firstSeen = await src.firstSeen.get(logged.index);
@@ -273,7 +272,7 @@ export async function lookupBody(src: LookupBodySources, filename: string): Prom
     // Kept once nothing in them can change: the entry committed, its level-0 tile full.
     const tileFull = checkpoint.size >= (Math.floor(logged.index / TILE_WIDTH) + 1) * TILE_WIDTH;
     if (firstSeen !== undefined && tileFull) {
-      src.cache.keepDerived(key, parts, parts.prefix.length + parts.headItems.length + parts.proofLines.length + 200);
+      src.cache.keepDerived('parts', logged.index, parts, parts.prefix.length + parts.headItems.length + parts.proofLines.length + 200);
     }
   }
   return assemble(parts, checkpointBytesOnce(checkpoint), tail);

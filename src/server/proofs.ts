@@ -158,12 +158,12 @@ async function groupHashes(cache: TileCache, treeSize: number, groups: SubTree[]
       continue;
     }
     // A partial range [start of group[0], treeSize): its start and the tree size identify it.
-    const key = `fold:${treeSize}/${group[0].level}/${group[0].n}`;
-    let h = cache.derived(key) as Hash | undefined;
+    const key = `${treeSize}/${group[0].level}/${group[0].n}`;
+    let h = cache.derived('fold', key) as Hash | undefined;
     if (h === undefined) {
       h = await hashOf(group[group.length - 1]);
       for (let k = group.length - 2; k >= 0; k--) h = nodeHash(await hashOf(group[k]), h);
-      cache.keepDerived(key, h, HASH_BYTES);
+      cache.keepDerived('fold', key, h, HASH_BYTES);
     }
     out.push(h);
   }
@@ -171,15 +171,17 @@ async function groupHashes(cache: TileCache, treeSize: number, groups: SubTree[]
 }
 
 // The tail of the leaves of level-0 tile n0 in the tree of `treeSize` leaves.
+// Kept per tile with the tree size it is for (a number key; a newer size replaces it).
 async function proofTail(cache: TileCache, treeSize: number, n0: number): Promise<ProofTail> {
-  const key = `tail:${treeSize}/${n0}`;
-  const hit = cache.derived(key) as ProofTail | undefined;
-  if (hit !== undefined) return hit;
+  const hit = cache.derived('tail', n0) as { size: number; tail: ProofTail } | undefined;
+  if (hit !== undefined && hit.size === treeSize) return hit.tail;
   // Above the tile every leaf of it has the same path: compute it for the tile's first leaf.
   const groups = auditPathSubtrees(treeSize, n0 * TILE_WIDTH, TILE_HEIGHT);
   const hashes = (await groupHashes(cache, treeSize, groups)).map((h) => h.slice());
   const tail = proofTailOf(hashes);
-  cache.keepDerived(key, tail, tailBytes(tail));
+  // An older tree's tail is of no more use; a proof for an older size (a request that read its
+  // checkpoint before a commit) does not displace the newer one.
+  if (hit === undefined || hit.size < treeSize) cache.keepDerived('tail', n0, { size: treeSize, tail }, tailBytes(tail));
   return tail;
 }
 

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { LogReader } from '../log/log.ts';
 import { entriesPath, tilePath } from '../tlog/tile.ts';
 import { byteLru } from './lru.ts';
-import type { LruStats } from './lru.ts';
+import type { LruKey, LruStats } from './lru.ts';
 import { buildTileTree, tileTreeBytes } from './tiletree.ts';
 import type { TileTree } from './tiletree.ts';
 
@@ -31,35 +31,55 @@ export interface TileCache {
   /** The tile tree of (level, n, width) when it is in memory; never reads the store. */
   peekTree(level: number, n: number, width: number): TileTree | undefined;
   /**
-   * The value keepDerived stored under `key` while it is still in memory, or undefined; never reads
-   * the store. Derived values share the byte bound with the tile data, in their own key space.
+   * The value keepDerived stored as (`kind`, `key`) while it is still in memory, or undefined;
+   * never reads the store. Derived values share the byte bound with the tile data, in their own key
+   * space. Numeric keys are integers in [0, 2^44); string keys are file names for kind 'logged'
+   * (a name containing '/' is never kept) and any text for the other kinds.
    */
-  derived(key: string): unknown;
+  derived(kind: DerivedKind, key: number | string): unknown;
   /**
-   * Keeps `value`, which occupies about `bytes` of memory, under `key` within the byte bound. Only
-   * for values that never go stale: functions of immutable log data (a tile, a bundle's prefix, the
-   * tree of one size), with everything they depend on in the key.
+   * Keeps `value`, which occupies about `bytes` of memory, as (`kind`, `key`) within the byte bound.
+   * Only for values that never go stale: functions of immutable log data (a tile, a bundle's prefix,
+   * the tree of one size), with everything they depend on in the key or checked in the value.
    */
-  keepDerived(key: string, value: unknown, bytes: number): void;
+  keepDerived(kind: DerivedKind, key: number | string, value: unknown, bytes: number): void;
   stats(): LruStats;
 }
 
 const GZ = 'gz:';
-const DERIVED = 'd:';
+
+/** What a derived value is; each kind has its own key space. */
+export type DerivedKind = 'tree' | 'offsets' | 'parts' | 'tail' | 'fold' | 'logged';
+
+// The LRU holds, without collisions: tile paths and their 'gz:' forms (strings with '/'), numbers
+// (kind code in the low 3 bits), file names (strings without '/': the 'logged' kind, so a lookup's
+// own name string is the key) and other derived text keys ('d/<kind>/<key>').
+const KIND_CODE: Record<DerivedKind, number> = { tree: 0, offsets: 1, parts: 2, tail: 3, fold: 4, logged: 5 };
+const MAX_NUMERIC_KEY = 2 ** 44;
+
+function derivedKey(kind: DerivedKind, key: number | string): LruKey | undefined {
+  if (typeof key === 'number') {
+    return Number.isInteger(key) && key >= 0 && key < MAX_NUMERIC_KEY ? key * 8 + KIND_CODE[kind] : undefined;
+  }
+  if (kind === 'logged') return key.includes('/') ? undefined : key;
+  return `d/${kind}/${key}`;
+}
 
 // Derived values are boxed, so peek and peekTree can never hand one out whatever key they are given.
 interface Boxed {
   derived: unknown;
 }
-// Tile trees are looked up several times per proof: a cheap key rather than the formatted path.
-const treeKey = (level: number, n: number, width: number) => `tree:${level}/${n}/${width}`;
+// Tile trees are looked up several times per proof: a number rather than the formatted path.
+// level < 8, width <= 256 and n < 2^32 (trees below 2^40 leaves) fit the numeric key range.
+const treeKey = (level: number, n: number, width: number): LruKey =>
+  level < 8 && width <= 256 && n < 2 ** 32 ? ((n * 8 + level) * 512 + width) * 8 + KIND_CODE.tree : `d/tree/${level}/${n}/${width}`;
 
 /** A cache over `reader` holding at most `maxBytes` of data. */
 export function tileCache(reader: LogReader, maxBytes: number): TileCache {
   const lru = byteLru<Uint8Array | TileTree | Boxed>(maxBytes);
-  const pending = new Map<string, Promise<Uint8Array | TileTree | undefined>>();
+  const pending = new Map<LruKey, Promise<Uint8Array | TileTree | undefined>>();
 
-  function cached<T extends Uint8Array | TileTree>(key: string, load: () => Promise<T | undefined>, size: (v: T) => number): Promise<T | undefined> {
+  function cached<T extends Uint8Array | TileTree>(key: LruKey, load: () => Promise<T | undefined>, size: (v: T) => number): Promise<T | undefined> {
     const hit = lru.get(key);
     if (hit !== undefined) return Promise.resolve(hit as T);
     const inFlight = pending.get(key);
@@ -114,12 +134,14 @@ export function tileCache(reader: LogReader, maxBytes: number): TileCache {
       const v = lru.get(treeKey(level, n, width));
       return Array.isArray(v) ? v : undefined;
     },
-    derived(key) {
-      const v = lru.get(DERIVED + key);
+    derived(kind, key) {
+      const k = derivedKey(kind, key);
+      const v = k === undefined ? undefined : lru.get(k);
       return v === undefined ? undefined : (v as Boxed).derived;
     },
-    keepDerived(key, value, size) {
-      lru.set(DERIVED + key, { derived: value }, size);
+    keepDerived(kind, key, value, size) {
+      const k = derivedKey(kind, key);
+      if (k !== undefined) lru.set(k, { derived: value }, size);
     },
     stats: () => lru.stats(),
   };

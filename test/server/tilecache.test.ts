@@ -70,27 +70,43 @@ test('memory stays within the bound', async () => {
   assert.equal(c.peek('tile/0/000.p/100', false)!.length, 3200);
 });
 
-test('derived values: kept within the bound in their own key space, never handed out as tiles or trees', async () => {
+test('derived values: kept within the bound in their own key spaces, never handed out as tiles or trees', async () => {
   const { reader, counts } = counting(f.open.reader);
-  const c = tileCache(reader, 10_000);
-  assert.equal(c.derived('x'), undefined);
+  const c = tileCache(reader, 20_000);
+  assert.equal(c.derived('offsets', 3), undefined);
   const v = new Uint32Array(4);
-  c.keepDerived('x', v, 4000);
-  assert.equal(c.derived('x'), v);
+  c.keepDerived('offsets', 3, v, 4000);
+  assert.equal(c.derived('offsets', 3), v);
   assert.equal(c.stats().bytes, 4000);
-  // Keys that look like tile paths or tree keys stay derived values.
-  c.keepDerived('tile/0/000', new Uint8Array(8192), 100);
-  c.keepDerived('tree:0/0/256', [new Uint8Array(32)], 100);
+  // Each kind has its own keys: the same number or text under another kind is another value.
+  assert.equal(c.derived('parts', 3), undefined);
+  c.keepDerived('parts', 3, 'p3', 10);
+  c.keepDerived('fold', '3', 'f3', 10);
+  c.keepDerived('logged', '3', 'l3', 10);
+  assert.deepEqual(['offsets', 'parts', 'fold', 'logged'].map((k) => c.derived(k as 'parts', k === 'fold' || k === 'logged' ? '3' : 3)), [v, 'p3', 'f3', 'l3']);
+  // Names that look like tile paths, and numbers that would be tree keys, stay derived values.
+  c.keepDerived('logged', 'tile/0/000', new Uint8Array(8192), 100);
+  c.keepDerived('fold', 'tile/0/000', new Uint8Array(8192), 100);
+  for (let k = 0; k < 64; k++) c.keepDerived('tail', k, [new Uint8Array(32)], 10);
+  assert.equal(c.derived('logged', 'tile/0/000'), undefined, 'a name with a slash is never kept');
   assert.equal(c.peek('tile/0/000', false), undefined);
   assert.equal(c.peekTree(0, 0, 256), undefined);
   assert.deepEqual(counts, { tile: 0, bundle: 0 });
-  // Tile data reads the store as usual next to them.
+  // Keys outside the numeric range are not kept.
+  c.keepDerived('parts', 2 ** 44, 'big', 10);
+  c.keepDerived('parts', -1, 'neg', 10);
+  c.keepDerived('parts', 1.5, 'frac', 10);
+  assert.deepEqual([c.derived('parts', 2 ** 44), c.derived('parts', -1), c.derived('parts', 1.5)], [undefined, undefined, undefined]);
+  // Tile data reads the store as usual next to them, and its tree is not a derived value's.
   assert.equal((await c.hashTile(0, 0, 256))!.length, 8192);
-  assert.ok(c.stats().bytes <= 10_000);
+  assert.equal((await c.tileTree(0, 0, 256))!.length, 9);
+  assert.ok(Array.isArray(c.peekTree(0, 0, 256)));
+  assert.equal(c.peekTree(0, 0, 256)![0].length, 8192);
+  assert.ok(c.stats().bytes <= 20_000);
   // More than fits: older values go, and a value larger than the bound is not kept.
-  c.keepDerived('y', 'y', 9000);
-  assert.ok(c.stats().bytes <= 10_000);
-  assert.equal(c.derived('y'), 'y');
-  c.keepDerived('huge', 'h', 10_001);
-  assert.equal(c.derived('huge'), undefined);
+  c.keepDerived('parts', 9, 'y', 19_000);
+  assert.ok(c.stats().bytes <= 20_000);
+  assert.equal(c.derived('parts', 9), 'y');
+  c.keepDerived('parts', 10, 'h', 20_001);
+  assert.equal(c.derived('parts', 10), undefined);
 });
