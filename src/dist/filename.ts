@@ -3,10 +3,10 @@
 
 import { InputError } from '../errors.ts';
 import { normalizeProjectName } from './name.ts';
-import { versionKey } from './version.ts';
+import { isVersion } from './version.ts';
 
 export { normalizeProjectName, manifestName } from './name.ts';
-export { versionsEqual, versionKey } from './version.ts';
+export { isVersion, versionsEqual, versionKey } from './version.ts';
 
 /** A parsed distribution file name. Tag lists are present exactly for wheels. */
 export interface DistFilename {
@@ -46,65 +46,80 @@ const LEGACY_VERSION = /^v?[0-9][A-Za-z0-9._+!-]*$/i;
  * characters and `..`.
  */
 export function parseDistFilename(filename: string): DistFilename {
-  const bad = (why: string) => new InputError(`${JSON.stringify(filename)} is not a distribution file name: ${why}`);
-  if (filename.length === 0) throw bad('it is empty');
-  if (filename.length > MAX_FILENAME_LENGTH) throw bad(`longer than ${MAX_FILENAME_LENGTH} characters`);
-  if (/[/\\]/.test(filename)) throw bad('it contains a path separator (give a file name, not a path)');
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(filename)) throw bad('it contains control characters');
-  if (filename.includes('..')) throw bad('it contains ".."');
-  if (filename.endsWith('.whl')) return parseWheel(filename, bad);
-  for (const extension of ['.tar.gz', '.zip'] as const) {
-    if (filename.endsWith(extension)) return parseSdist(filename, extension, bad);
-  }
-  throw bad('expected a .whl, .tar.gz or .zip file');
+  const p = splitDistFilename(filename);
+  if (typeof p === 'string') throw new InputError(`${JSON.stringify(filename)} is not a distribution file name: ${p}`);
+  if (p.kind === 'sdist') return { filename, kind: 'sdist', name: p.name, normalizedName: normalizeProjectName(p.name), version: p.version, extension: p.extension };
+  const out: DistFilename = {
+    filename,
+    kind: 'wheel',
+    name: p.name,
+    normalizedName: normalizeProjectName(p.name),
+    version: p.version,
+    pythonTags: p.tags[0].split('.'),
+    abiTags: p.tags[1].split('.'),
+    platformTags: p.tags[2].split('.'),
+    extension: '.whl',
+  };
+  if (p.buildTag !== undefined) out.buildTag = p.buildTag;
+  return out;
 }
 
 /** Whether `filename` parses as a distribution file name (see parseDistFilename). */
 export function isDistFilename(filename: string): boolean {
-  try {
-    parseDistFilename(filename);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof splitDistFilename(filename) !== 'string';
 }
 
-function parseWheel(filename: string, bad: (why: string) => InputError): DistFilename {
+/**
+ * The version a distribution file name gives: parseDistFilename(filename).version where that
+ * parses, else undefined. Never throws, and builds nothing but the version: the follower asks
+ * this of every file an index lists.
+ */
+export function distFilenameVersion(filename: string): string | undefined {
+  const p = splitDistFilename(filename);
+  return typeof p === 'string' ? undefined : p.version;
+}
+
+// A distribution file name's parts as written (tags unsplit), checked as parseDistFilename
+// documents.
+type DistParts =
+  | { kind: 'wheel'; name: string; version: string; buildTag?: string; tags: [string, string, string] }
+  | { kind: 'sdist'; name: string; version: string; extension: '.tar.gz' | '.zip' };
+
+// The parts of `filename`, or why it is not a distribution file name. A reason, not an error: a
+// caller that only asks whether it parses builds no message.
+function splitDistFilename(filename: string): DistParts | string {
+  if (filename.length === 0) return 'it is empty';
+  if (filename.length > MAX_FILENAME_LENGTH) return `longer than ${MAX_FILENAME_LENGTH} characters`;
+  if (/[/\\]/.test(filename)) return 'it contains a path separator (give a file name, not a path)';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(filename)) return 'it contains control characters';
+  if (filename.includes('..')) return 'it contains ".."';
+  if (filename.endsWith('.whl')) return splitWheel(filename);
+  if (filename.endsWith('.tar.gz')) return splitSdist(filename, '.tar.gz');
+  if (filename.endsWith('.zip')) return splitSdist(filename, '.zip');
+  return 'expected a .whl, .tar.gz or .zip file';
+}
+
+function splitWheel(filename: string): DistParts | string {
   const parts = filename.slice(0, -'.whl'.length).split('-');
   if (parts.length !== 5 && parts.length !== 6) {
-    throw bad('a wheel name has 5 or 6 dash-separated parts: name-version(-build)-python-abi-platform.whl');
+    return 'a wheel name has 5 or 6 dash-separated parts: name-version(-build)-python-abi-platform.whl';
   }
   const [name, version] = parts;
-  const [python, abi, platform] = parts.slice(-3);
+  const tags: [string, string, string] = [parts[parts.length - 3], parts[parts.length - 2], parts[parts.length - 1]];
   const buildTag = parts.length === 6 ? parts[2] : undefined;
-  if (!WHEEL_NAME.test(name)) throw bad(`invalid project name ${JSON.stringify(name)}`);
-  if (versionKey(version) === undefined) throw bad(`invalid version ${JSON.stringify(version)}`);
-  if (buildTag !== undefined && !BUILD_TAG.test(buildTag)) {
-    throw bad(`invalid build tag ${JSON.stringify(buildTag)} (it must start with a digit)`);
-  }
-  for (const t of [python, abi, platform]) if (!TAG_SET.test(t)) throw bad(`invalid compatibility tag ${JSON.stringify(t)}`);
-  const out: DistFilename = {
-    filename,
-    kind: 'wheel',
-    name,
-    normalizedName: normalizeProjectName(name),
-    version,
-    pythonTags: python.split('.'),
-    abiTags: abi.split('.'),
-    platformTags: platform.split('.'),
-    extension: '.whl',
-  };
-  if (buildTag !== undefined) out.buildTag = buildTag;
-  return out;
+  if (!WHEEL_NAME.test(name)) return `invalid project name ${JSON.stringify(name)}`;
+  if (!isVersion(version)) return `invalid version ${JSON.stringify(version)}`;
+  if (buildTag !== undefined && !BUILD_TAG.test(buildTag)) return `invalid build tag ${JSON.stringify(buildTag)} (it must start with a digit)`;
+  for (const t of tags) if (!TAG_SET.test(t)) return `invalid compatibility tag ${JSON.stringify(t)}`;
+  return buildTag === undefined ? { kind: 'wheel', name, version, tags } : { kind: 'wheel', name, version, buildTag, tags };
 }
 
-function parseSdist(filename: string, extension: '.tar.gz' | '.zip', bad: (why: string) => InputError): DistFilename {
-  const stem = filename.slice(0, -extension.length);
-  const split = splitNameVersion(stem);
-  if (!split) throw bad('expected {name}-{version}' + extension);
+function splitSdist(filename: string, extension: '.tar.gz' | '.zip'): DistParts | string {
+  const split = splitNameVersion(filename.slice(0, -extension.length));
+  if (!split) return 'expected {name}-{version}' + extension;
   const [name, version] = split;
-  if (!NAME.test(name)) throw bad(`invalid project name ${JSON.stringify(name)}`);
-  return { filename, kind: 'sdist', name, normalizedName: normalizeProjectName(name), version, extension };
+  if (!NAME.test(name)) return `invalid project name ${JSON.stringify(name)}`;
+  return { kind: 'sdist', name, version, extension };
 }
 
 /**
@@ -118,7 +133,7 @@ export function splitNameVersion(stem: string): [string, string] | undefined {
   for (let i = stem.lastIndexOf('-'); i > 0; i = stem.lastIndexOf('-', i - 1)) {
     const version = stem.slice(i + 1);
     if (!/^v?[0-9]/i.test(version)) continue;
-    if (versionKey(version) !== undefined || LEGACY_VERSION.test(version)) return [stem.slice(0, i), version];
+    if (isVersion(version) || LEGACY_VERSION.test(version)) return [stem.slice(0, i), version];
     return undefined;
   }
   return undefined;

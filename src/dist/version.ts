@@ -18,6 +18,16 @@ const PEP440 = new RegExp(
 const MAX_VERSION_LENGTH = 256;
 
 /**
+ * Whether `version` is a PEP 440 version (in any permitted spelling, including the wheel file
+ * name's `_` for `-`): exactly when versionKey(version) is defined, without building the key.
+ */
+export function isVersion(version: string): boolean {
+  const v = version.trim();
+  if (v.length === 0 || v.length > MAX_VERSION_LENGTH) return false;
+  return PEP440.test(v) || (v.includes('_') && PEP440.test(v.replace(/_/g, '-')));
+}
+
+/**
  * The comparison key of a PEP 440 version: its normalized form (epoch only when non-zero,
  * integers without leading zeros, `a`/`b`/`rc`, `.postN`, `.devN`, lowercase local part joined
  * by dots) with trailing zero release components dropped, so two versions PEP 440 calls equal

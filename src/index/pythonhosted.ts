@@ -14,6 +14,12 @@ export const PYTHONHOSTED: DigestUrlLayout = { hostname: 'files.pythonhosted.org
 
 const TWO = /^[0-9a-f]{2}$/;
 const SIXTY = /^[0-9a-f]{60}$/;
+// Printable ASCII but `%`: a URL written with these only spells its host as the parser reads it,
+// up to case (no percent-decoding, no removed tabs or newlines, no IDNA mapping but lowercasing).
+const VERBATIM = /^[\x21-\x24\x26-\x7e]*$/;
+// A host name whose last label starts with a letter: the URL parser never reads it as an IPv4
+// address, so another spelling of it cannot name the same host.
+const NAMED_HOST = /(?:^|\.)[a-z][a-z0-9-]*$/;
 
 /**
  * The BLAKE2b-256 digest (64 lowercase hex digits) that `url` encodes, or undefined when `url` is not
@@ -21,6 +27,13 @@ const SIXTY = /^[0-9a-f]{60}$/;
  * (old PyPI paths such as /packages/source/r/requests/... encode no digest). Never throws.
  */
 export function blake2bFromUrl(url: string, layouts: readonly DigestUrlLayout[] = [PYTHONHOSTED]): string | undefined {
+  return addressed(url, layouts)?.digest;
+}
+
+// The digest `url` encodes on one of `layouts` and its last path segment (undecoded), or undefined
+// (see blake2bFromUrl).
+function addressed(url: string, layouts: readonly DigestUrlLayout[]): { digest: string; segment: string } | undefined {
+  if (!mayBeOn(url, layouts)) return undefined;
   let u: URL;
   try {
     u = new URL(url);
@@ -34,7 +47,21 @@ export function blake2bFromUrl(url: string, layouts: readonly DigestUrlLayout[] 
   if (parts.length !== 4 || parts[3] === '') return undefined;
   const [a, b, c] = parts;
   if (!TWO.test(a) || !TWO.test(b) || !SIXTY.test(c)) return undefined;
-  return a + b + c;
+  return { digest: a + b + c, segment: parts[3] };
+}
+
+/**
+ * False only when `url` cannot be on any of `layouts`' hosts (so need not be parsed: most URLs of
+ * a mirror or a private index are not on one): it is written verbatim (see VERBATIM) and does not
+ * contain any layout's (named) host name, ignoring case.
+ */
+export function mayBeOn(url: string, layouts: readonly DigestUrlLayout[]): boolean {
+  for (const l of layouts) if (!NAMED_HOST.test(l.hostname) || url.includes(l.hostname)) return true;
+  if (!VERBATIM.test(url)) return true;
+  // Lowercased (a copy) only where that can change it.
+  if (!/[A-Z]/.test(url)) return false;
+  const lower = url.toLowerCase();
+  return layouts.some((l) => lower.includes(l.hostname));
 }
 
 /** The URL of `filename` with digest `blake2b256` (64 lowercase hex) on `layout`'s host. */
@@ -55,20 +82,22 @@ export type UrlDigestCheck =
   /** The URL's last segment is not the claimed file name. */
   | { kind: 'filename-mismatch'; urlFilename: string; claimed: string };
 
+// The answer for most URLs off PyPI, shared (frozen).
+const NOT_ADDRESSED: UrlDigestCheck = Object.freeze({ kind: 'not-addressed' });
+
 /**
  * Compares the digest encoded in `url` (see blake2bFromUrl) with the `blake2b_256` an index claims
  * (any case) and the URL's last path segment with `filename`. Never throws; the follower turns a
  * mismatch into an alert.
  */
 export function checkUrlDigest(url: string, claimed: { filename?: string; blake2b_256?: string }, layouts: readonly DigestUrlLayout[] = [PYTHONHOSTED]): UrlDigestCheck {
-  const urlDigest = blake2bFromUrl(url, layouts);
-  if (urlDigest === undefined) return { kind: 'not-addressed' };
+  const at = addressed(url, layouts);
+  if (at === undefined) return NOT_ADDRESSED;
+  const urlDigest = at.digest;
   if (claimed.filename !== undefined) {
-    const path = new URL(url).pathname;
-    const last = path.slice(path.lastIndexOf('/') + 1);
-    let urlFilename = last;
+    let urlFilename = at.segment;
     try {
-      urlFilename = decodeURIComponent(last);
+      urlFilename = decodeURIComponent(at.segment);
     } catch {
       // keep the raw segment: it cannot equal a valid file name anyway
     }

@@ -3,7 +3,7 @@
 // cross-checked, including against the digest a content-addressed file URL encodes. A file whose
 // sources disagree is set aside with the disagreement, never logged: the index contradicts itself.
 
-import { parseDistFilename, splitNameVersion } from '../dist/filename.ts';
+import { distFilenameVersion, splitNameVersion } from '../dist/filename.ts';
 import type { JsonApiProject } from '../index/jsonapi.ts';
 import { checkUrlDigest, PYTHONHOSTED, type DigestUrlLayout } from '../index/pythonhosted.ts';
 import type { SimpleProject } from '../index/simple.ts';
@@ -52,11 +52,9 @@ export function isComplete(f: ListedFile): f is ListedFile & { size: number; sha
  * name, the second part of an egg name, else UNKNOWN_VERSION. Never throws.
  */
 export function versionFromFilename(filename: string): string {
-  try {
-    return parseDistFilename(filename).version;
-  } catch {
-    // legacy formats below
-  }
+  const v = distFilenameVersion(filename);
+  if (v !== undefined) return v;
+  // legacy formats
   const lower = filename.toLowerCase();
   if (lower.endsWith('.egg')) {
     const parts = filename.slice(0, -4).split('-');
@@ -78,43 +76,49 @@ export function versionFromFilename(filename: string): string {
  * BLAKE2b-256 (and stands in for it when none is claimed) and its last segment must be the file name.
  */
 export function mergeListing(page: SimpleProject, pageUrl: string, json: JsonApiProject | undefined, layouts: readonly DigestUrlLayout[] = [PYTHONHOSTED]): Listing {
-  const byName = new Map((json?.files ?? []).map((f) => [f.filename, f]));
+  const byName = json === undefined ? undefined : new Map(json.files.map((f) => [f.filename, f]));
   const files: ListedFile[] = [];
   const disagreements: Disagreement[] = [];
   for (const s of page.files) {
-    const j = byName.get(s.filename);
+    const j = byName?.get(s.filename);
     const version = j?.version ?? versionFromFilename(s.filename);
-    const simple: FileDigests = { size: s.size, sha256: s.hashes.sha256, blake2b_256: s.hashes.blake2b_256 };
     if (j !== undefined) {
+      const simple: FileDigests = { size: s.size, sha256: s.hashes.sha256, blake2b_256: s.hashes.blake2b_256 };
       const other: FileDigests = { size: j.size, sha256: j.digests.sha256, blake2b_256: j.digests.blake2b_256 };
       if (conflict(simple, other)) {
         disagreements.push({ filename: s.filename, version, against: 'json-api', claimed: simple, found: other });
         continue;
       }
     }
-    const f: ListedFile = { filename: s.filename, url: s.url, version };
     const size = s.size ?? j?.size;
     const sha256 = s.hashes.sha256 ?? j?.digests.sha256;
     let blake2b256 = s.hashes.blake2b_256 ?? j?.digests.blake2b_256;
     const uploadTime = s.uploadTime ?? j?.uploadTime;
-    const full: FileDigests = { size, sha256, blake2b_256: blake2b256 };
     const u = checkUrlDigest(s.url, { filename: s.filename, blake2b_256: blake2b256 }, layouts);
     if (u.kind === 'filename-mismatch') {
-      disagreements.push({ filename: s.filename, version, against: 'url-filename', claimed: full, found: { filename: u.urlFilename } });
+      disagreements.push({ filename: s.filename, version, against: 'url-filename', claimed: { size, sha256, blake2b_256: blake2b256 }, found: { filename: u.urlFilename } });
       continue;
     }
     if (u.kind === 'digest-mismatch') {
-      disagreements.push({ filename: s.filename, version, against: 'url', claimed: full, found: { blake2b_256: u.urlDigest } });
+      disagreements.push({ filename: s.filename, version, against: 'url', claimed: { size, sha256, blake2b_256: blake2b256 }, found: { blake2b_256: u.urlDigest } });
       continue;
     }
     if (u.kind === 'unclaimed') blake2b256 = u.blake2b256;
-    if (size !== undefined) f.size = size;
-    if (sha256 !== undefined) f.sha256 = sha256;
-    if (blake2b256 !== undefined) f.blake2b256 = blake2b256;
-    if (uploadTime !== undefined) f.uploadTime = uploadTime;
-    files.push(f);
+    files.push(listedFile(s.filename, s.url, version, size, sha256, blake2b256, uploadTime));
   }
   return { project: page.normalizedName, files, disagreements, source: pageUrl };
+}
+
+// A ListedFile with the given values, leaving out those that are undefined. Built whole where the
+// index gives everything (PyPI's JSON pages): each property added later costs another object.
+function listedFile(filename: string, url: string, version: string, size?: number, sha256?: string, blake2b256?: string, uploadTime?: string): ListedFile {
+  if (size !== undefined && sha256 !== undefined && blake2b256 !== undefined && uploadTime !== undefined) return { filename, url, version, size, sha256, blake2b256, uploadTime };
+  const f: ListedFile = { filename, url, version };
+  if (size !== undefined) f.size = size;
+  if (sha256 !== undefined) f.sha256 = sha256;
+  if (blake2b256 !== undefined) f.blake2b256 = blake2b256;
+  if (uploadTime !== undefined) f.uploadTime = uploadTime;
+  return f;
 }
 
 // Two descriptions conflict when a value both give differs.

@@ -28,8 +28,11 @@ export interface PipelineOptions<T, R> {
    */
   minBatch?: number;
   lingerMs?: number;
-  /** Awaited before each item is taken (a backoff); must settle soon after `signal` aborts. */
-  beforeEach?(): Promise<void>;
+  /**
+   * Called before each item is taken (a backoff); what it returns is awaited (undefined: nothing to
+   * wait for, no turn of the event loop) and must settle soon after `signal` aborts.
+   */
+  beforeEach?(): Promise<void> | undefined;
   /** Aborting stops taking items; what was produced is still committed. */
   signal?: AbortSignal;
 }
@@ -54,29 +57,31 @@ export async function runPipeline<T, R>(o: PipelineOptions<T, R>): Promise<numbe
   let failure: { e: unknown } | undefined;
   let commitFailed = false;
 
-  // One condition variable for every state change; waiters re-check their condition when woken.
-  let waiters: Array<() => void> = [];
-  const changed = () => new Promise<void>((r) => waiters.push(r));
-  const notify = () => {
-    const w = waiters;
-    waiters = [];
-    for (const f of w) f();
+  // Two condition variables; waiters re-check their condition when woken. Producers held back by
+  // maxPending wait for room, which only the committer's taking a batch (or the end) makes: waking
+  // them for every result would wake every producer for every project.
+  const progress = condition(); // the committer: results, producers done, linger over
+  const room = condition(); // producers: the pending batch was taken
+  const notifyAll = () => {
+    progress.notify();
+    room.notify();
   };
   const stopped = () => failure !== undefined || o.signal?.aborted === true;
   const producing = () => active > 0 || (!stopped() && next < o.items.length);
   const fail = (e: unknown) => {
     failure ??= { e };
-    notify();
+    notifyAll();
   };
-  o.signal?.addEventListener('abort', notify);
+  o.signal?.addEventListener('abort', notifyAll);
 
   async function worker(): Promise<void> {
     for (;;) {
-      while (pendingWeight >= o.maxPending && !stopped()) await changed();
+      while (pendingWeight >= o.maxPending && !stopped()) await room.changed();
       if (stopped() || next >= o.items.length) return;
       if (o.beforeEach) {
         try {
-          await o.beforeEach();
+          const wait = o.beforeEach();
+          if (wait !== undefined) await wait;
         } catch (e) {
           return fail(e);
         }
@@ -94,7 +99,7 @@ export async function runPipeline<T, R>(o: PipelineOptions<T, R>): Promise<numbe
         fail(e);
       } finally {
         active--;
-        notify();
+        progress.notify();
       }
     }
   }
@@ -103,30 +108,30 @@ export async function runPipeline<T, R>(o: PipelineOptions<T, R>): Promise<numbe
     for (;;) {
       if (pending.length === 0) {
         if (!producing()) return;
-        await changed();
+        await progress.changed();
         continue;
       }
       if (pendingWeight < minBatch && lingerMs > 0 && producing()) {
         let late = false;
         const timer = setTimeout(() => {
           late = true;
-          notify();
+          progress.notify();
         }, lingerMs);
-        while (pendingWeight < minBatch && producing() && !late) await changed();
+        while (pendingWeight < minBatch && producing() && !late) await progress.changed();
         clearTimeout(timer);
       }
       const batch = pending;
       pending = [];
       pendingWeight = 0;
       // Producers may fill the next batch while this one commits.
-      notify();
+      room.notify();
       try {
         await o.commit(batch);
       } catch (e) {
         commitFailed = true;
         pending = [];
         fail(e);
-        while (active > 0) await changed();
+        while (active > 0) await progress.changed();
         return;
       }
     }
@@ -135,8 +140,21 @@ export async function runPipeline<T, R>(o: PipelineOptions<T, R>): Promise<numbe
   try {
     await Promise.all([committer(), ...Array.from({ length: o.workers }, worker)]);
   } finally {
-    o.signal?.removeEventListener('abort', notify);
+    o.signal?.removeEventListener('abort', notifyAll);
   }
   if (failure) throw failure.e;
   return next;
+}
+
+// A condition variable: changed() resolves at the next notify().
+function condition(): { changed(): Promise<void>; notify(): void } {
+  let waiters: Array<() => void> = [];
+  return {
+    changed: () => new Promise<void>((r) => waiters.push(r)),
+    notify() {
+      const w = waiters;
+      waiters = [];
+      for (const f of w) f();
+    },
+  };
 }

@@ -90,15 +90,16 @@ export async function pollProject(name: string, prev: ProjectState | undefined, 
     }
     validators = r.validators;
     serial = r.value.meta.lastSerial ?? r.lastSerial;
-    const names = r.value.files.map((f) => f.filename);
     const withJsonApi = opts.useJsonApi && client.urls.jsonApi !== undefined;
     // Which files the log holds decides JSON API reads, downloads and late files, and nothing else
     // (the sequencer dedups claims itself): a first sight of a page that gives every file's size
     // and sha256, with nothing to read or verify besides, needs no lookup (a backfill's case).
     const lookup = isBaseline(prev) || withJsonApi || opts.verifyRate > 0 || !r.value.files.every((f) => f.size !== undefined && f.hashes.sha256 !== undefined);
-    if (lookup) logged = await deps.logged(names);
-    const fresh = names.filter((n) => !logged.has(n));
-    if (withJsonApi && fresh.length > 0) json = await jsonApi(client, name, fresh);
+    if (lookup) logged = await deps.logged(r.value.files.map((f) => f.filename));
+    if (withJsonApi) {
+      const fresh = r.value.files.map((f) => f.filename).filter((n) => !logged.has(n));
+      if (fresh.length > 0) json = await jsonApi(client, name, fresh);
+    }
     listing = mergeListing(r.value, r.url, json, opts.layouts);
   } catch (e) {
     if (!(e instanceof IndexHttpError && GONE.has(e.status))) throw e;
@@ -108,70 +109,65 @@ export async function pollProject(name: string, prev: ProjectState | undefined, 
 
   const now = deps.now();
   const alerts: NewAlert[] = listing.disagreements.map((d) => digestMismatchAlert(name, d.version, d.filename, d.against, d.claimed, d.found, listing.source, now));
-  alerts.push(...removedAlerts(prev, listing, now));
-  alerts.push(...lateAlerts(prev, listing, (f) => logged.has(f), opts.lateAfterMs, now));
+  // Neither rule has anything to say on a first sight (a backfill's every project).
+  if (isBaseline(prev)) {
+    alerts.push(...removedAlerts(prev, listing, now));
+    alerts.push(...lateAlerts(prev, listing, (f) => logged.has(f), opts.lateAfterMs, now));
+  }
 
-  const download = deps.download ?? ((url: string, size: number | undefined) => fetchDigests(client, url, size));
   const claims: Claim[] = [];
   const problems: string[] = [];
   let downloaded = 0;
-  // A claim the log would refuse (a version with invisible characters, say) must not reach the
-  // sequencer: it refuses a whole batch for one bad entry. It is a problem of this file instead.
-  const claimOf = (f: ListedFile, d: { size: number; sha256: string; blake2b256?: string }): Claim | undefined => {
-    const entry: Entry = { project: name, version: f.version, filename: f.filename, size: d.size, sha256: d.sha256 };
-    if (d.blake2b256 !== undefined) entry.blake2b256 = d.blake2b256;
-    const bad = entryProblem(entry);
-    if (bad !== undefined) {
-      problems.push(`${f.filename}: cannot be logged: ${bad}`);
-      return undefined;
+  // Most files are decided from the listing alone (a backfill's every file): only those to
+  // download wait for anything, so the rest cost no promise.
+  const toFetch: ListedFile[] = [];
+  for (const f of listing.files) {
+    const old = logged.get(f.filename);
+    if (old !== undefined) {
+      // A logged file: compare what the listing gives; download only to complete a contradiction.
+      if (isComplete(f)) {
+        const c = claimOf(name, listing.source, f, f, problems);
+        if (c !== undefined && !sameFile(old, c.entry)) claims.push(c);
+      } else if ((f.sha256 !== undefined && f.sha256 !== old.sha256) || (f.blake2b256 !== undefined && old.blake2b256 !== undefined && f.blake2b256 !== old.blake2b256)) {
+        toFetch.push(f);
+      }
+    } else if (isComplete(f) && !inSample(f.filename, opts.verifyRate)) {
+      const c = claimOf(name, listing.source, f, f, problems);
+      if (c !== undefined) claims.push(c);
+    } else {
+      toFetch.push(f);
     }
-    return { entry, source: listing.source };
-  };
-  const claim = (c: Claim | undefined) => c !== undefined && claims.push(c);
+  }
 
-  await Promise.all(
-    listing.files.map(async (f) => {
-      const old = logged.get(f.filename);
-      const claimed: FileDigests = { size: f.size, sha256: f.sha256, blake2b_256: f.blake2b256 };
-      let fetch: boolean;
-      if (old !== undefined) {
-        // A logged file: compare what the listing gives; download only to complete a contradiction.
-        if (isComplete(f)) {
-          const c = claimOf(f, f);
-          if (c !== undefined && !sameFile(old, c.entry)) claims.push(c);
+  if (toFetch.length > 0) {
+    const download = deps.download ?? ((url: string, size: number | undefined) => fetchDigests(client, url, size));
+    await Promise.all(
+      toFetch.map(async (f) => {
+        const claimed: FileDigests = { size: f.size, sha256: f.sha256, blake2b_256: f.blake2b256 };
+        let bytes: Digests;
+        try {
+          bytes = await download(f.url, f.size);
+          downloaded++;
+        } catch (e) {
+          if (e instanceof IndexTooLargeError && f.size !== undefined) {
+            alerts.push(digestMismatchAlert(name, f.version, f.filename, 'bytes', claimed, { note: `the download is larger than the claimed ${f.size} bytes` }, f.url, now));
+            return;
+          }
+          problems.push(`${f.filename}: ${errorMessage(e)}`);
           return;
         }
-        fetch = (f.sha256 !== undefined && f.sha256 !== old.sha256) || (f.blake2b256 !== undefined && old.blake2b256 !== undefined && f.blake2b256 !== old.blake2b256);
-        if (!fetch) return;
-      } else {
-        fetch = !isComplete(f) || inSample(f.filename, opts.verifyRate);
-        if (!fetch) {
-          claim(claimOf(f, f as ListedFile & { size: number; sha256: string }));
+        if (bytesDisagree(claimed, bytes)) {
+          alerts.push(digestMismatchAlert(name, f.version, f.filename, 'bytes', claimed, { size: bytes.size, sha256: bytes.sha256, blake2b_256: bytes.blake2b_256 }, f.url, now));
           return;
         }
-      }
-      let bytes: Digests;
-      try {
-        bytes = await download(f.url, f.size);
-        downloaded++;
-      } catch (e) {
-        if (e instanceof IndexTooLargeError && f.size !== undefined) {
-          alerts.push(digestMismatchAlert(name, f.version, f.filename, 'bytes', claimed, { note: `the download is larger than the claimed ${f.size} bytes` }, f.url, now));
-          return;
-        }
-        problems.push(`${f.filename}: ${errorMessage(e)}`);
-        return;
-      }
-      if (bytesDisagree(claimed, bytes)) {
-        alerts.push(digestMismatchAlert(name, f.version, f.filename, 'bytes', claimed, { size: bytes.size, sha256: bytes.sha256, blake2b_256: bytes.blake2b_256 }, f.url, now));
-        return;
-      }
-      claim(claimOf(f, { size: bytes.size, sha256: bytes.sha256, blake2b256: bytes.blake2b_256 }));
-    }),
-  );
-  // Page order, whatever order the downloads finished in: entries of a page stay together.
-  const order = new Map(listing.files.map((f, i) => [f.filename, i]));
-  claims.sort((a, b) => order.get(a.entry.filename)! - order.get(b.entry.filename)!);
+        const c = claimOf(name, listing.source, f, { size: bytes.size, sha256: bytes.sha256, blake2b256: bytes.blake2b_256 }, problems);
+        if (c !== undefined) claims.push(c);
+      }),
+    );
+    // Page order, whatever order the downloads finished in: entries of a page stay together.
+    const order = new Map(listing.files.map((f, i) => [f.filename, i]));
+    claims.sort((a, b) => order.get(a.entry.filename)! - order.get(b.entry.filename)!);
+  }
 
   const state = nextState(prev, listing, now);
   if (validators.etag !== undefined) state.etag = validators.etag;
@@ -185,6 +181,25 @@ export async function pollProject(name: string, prev: ProjectState | undefined, 
   const out: PollResult = { kind: 'listed', listing, alerts, claims, state, complete, problems, downloaded, gone };
   if (serial !== undefined) out.serial = serial;
   return out;
+}
+
+/**
+ * The claim that file `f` of project `name` has digests `d`, or undefined (with the reason added
+ * to `problems`) when the log would refuse the entry: the sequencer refuses a whole batch for one
+ * bad entry (a version with invisible characters, say), so such a file is a problem of its own.
+ */
+function claimOf(name: string, source: string, f: ListedFile, d: { size: number; sha256: string; blake2b256?: string }, problems: string[]): Claim | undefined {
+  // Built whole (no property added later): entries wait for the sequencer, and fewer objects are less to copy.
+  const entry: Entry =
+    d.blake2b256 === undefined
+      ? { project: name, version: f.version, filename: f.filename, size: d.size, sha256: d.sha256 }
+      : { project: name, version: f.version, filename: f.filename, size: d.size, sha256: d.sha256, blake2b256: d.blake2b256 };
+  const bad = entryProblem(entry);
+  if (bad !== undefined) {
+    problems.push(`${f.filename}: cannot be logged: ${bad}`);
+    return undefined;
+  }
+  return { entry, source };
 }
 
 /** New files in at most this many releases are described by per-release JSON API documents. */

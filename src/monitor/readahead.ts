@@ -33,15 +33,24 @@ export function readAhead<K, V>(keys: readonly K[], chunk: number, load: (keys: 
     return got;
   }
 
-  return async (i) => {
-    if (!Number.isInteger(i) || i < 0 || i >= keys.length) throw new RangeError(`read-ahead: no key ${i}`);
+  // Not an async function: one promise per take, not two (a backfill takes one per project).
+  return (i) => {
+    if (!Number.isInteger(i) || i < 0 || i >= keys.length) return Promise.reject(new RangeError(`read-ahead: no key ${i}`));
     const c = Math.floor(i / chunk);
-    const got = start(c)!;
-    start(c + 1);
+    let got;
+    try {
+      got = start(c)!;
+      start(c + 1);
+    } catch (e) {
+      // A load that throws at once fails like one that rejects.
+      return Promise.reject(e);
+    }
     if (--got.left === 0) chunks.delete(c);
-    const values = await got.values;
-    const v = values[i - c * chunk] as V;
-    values[i - c * chunk] = undefined;
-    return v;
+    const at = i - c * chunk;
+    return got.values.then((values) => {
+      const v = values[at] as V;
+      values[at] = undefined;
+      return v;
+    });
   };
 }

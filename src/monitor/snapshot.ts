@@ -9,6 +9,7 @@
 
 import { hash } from 'node:crypto';
 import type { ReadTx } from '../store/store.ts';
+import { jsonValue, objectJson } from './json.ts';
 import { FOLLOW_PREFIX } from './state.ts';
 
 /** Number of buckets (a power of 16: the key is the first hex digits of sha256(name)). */
@@ -25,8 +26,12 @@ export interface Known {
 /** The in-memory snapshot with its unsaved changes. */
 export interface Snapshot {
   readonly projects: Map<string, Known>;
-  /** The names in each bucket (so saving a bucket does not rescan every project). */
-  readonly members: Map<number, Set<string>>;
+  /**
+   * The names in each bucket (so saving a bucket does not rescan every project): a name is listed
+   * once, in its bucket, exactly while it is in `projects`. (Lists, not Sets: a backfill adds a
+   * name to one for every project, and a list costs less to grow and to keep.)
+   */
+  readonly members: Map<number, string[]>;
   /** Buckets changed since the last save. */
   readonly dirty: Set<number>;
 }
@@ -54,12 +59,16 @@ export function setKnown(s: Snapshot, name: string, k: Known | undefined): void 
   const b = bucketOf(name);
   if (k === undefined) {
     if (!s.projects.delete(name)) return;
-    s.members.get(b)?.delete(name);
+    const m = s.members.get(b)!;
+    m.splice(m.indexOf(name), 1);
   } else {
+    const known = s.projects.has(name);
     s.projects.set(name, k);
-    let m = s.members.get(b);
-    if (m === undefined) s.members.set(b, (m = new Set()));
-    m.add(name);
+    if (!known) {
+      const m = s.members.get(b);
+      if (m === undefined) s.members.set(b, [name]);
+      else m.push(name);
+    }
   }
   s.dirty.add(b);
 }
@@ -85,14 +94,15 @@ export function decodeBucket(value: string | undefined, b: number, into: Map<str
   }
 }
 
-/** The stored value of bucket `b` of snapshot `s`. */
+/**
+ * The stored value of bucket `b` of snapshot `s`: a JSON object of its names, each with
+ * `[serial, polled]`, as JSON.stringify writes it.
+ */
 export function encodeBucket(s: Snapshot, b: number): string {
-  const o = Object.create(null) as Record<string, [number | null, number]>;
-  for (const name of s.members.get(b) ?? []) {
+  return objectJson(s.members.get(b) ?? [], (name) => {
     const k = s.projects.get(name)!;
-    o[name] = [k.serial, k.polled];
-  }
-  return JSON.stringify(o);
+    return `[${jsonValue(k.serial)},${jsonValue(k.polled)}]`;
+  });
 }
 
 /** Reads the whole snapshot. */
@@ -102,7 +112,7 @@ export async function loadSnapshot(tx: ReadTx): Promise<Snapshot> {
     const found = new Map<string, Known>();
     decodeBucket(await tx.getMeta(bucketKey(b)), b, found);
     if (found.size === 0) continue;
-    s.members.set(b, new Set(found.keys()));
+    s.members.set(b, [...found.keys()]);
     for (const [name, k] of found) s.projects.set(name, k);
   }
   return s;

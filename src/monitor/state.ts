@@ -4,6 +4,8 @@
 // validators and when the follower last caught up. Values are JSON; decoding validates every field
 // and treats anything else as absent, so a damaged value costs a re-poll, never a crash.
 
+import { jsonValue, mapJson, objectJson } from './json.ts';
+
 /** Metadata key prefix of everything the follower stores. */
 export const FOLLOW_PREFIX = 'follow/';
 
@@ -140,21 +142,15 @@ export function decodeProjectState(value: string | undefined): ProjectState | un
   return s;
 }
 
-/** The stored form of a project state (decodeProjectState(encodeProjectState(s)) deep-equals s). */
+/**
+ * The stored form of a project state (decodeProjectState(encodeProjectState(s)) deep-equals s):
+ * the JSON of `s` with each Map an object, as JSON.stringify writes it.
+ */
 export function encodeProjectState(s: ProjectState): string {
-  return JSON.stringify({
-    ...s,
-    files: entries(s.files),
-    versions: entries(s.versions),
-    ...(s.manifests !== undefined ? { manifests: entries(s.manifests) } : {}),
+  return objectJson(Object.keys(s), (k) => {
+    const v: unknown = s[k as keyof ProjectState];
+    return v instanceof Map ? mapJson(v as Map<string, unknown>) : jsonValue(v);
   });
-}
-
-// A Map as a JSON object; JSON.parse turns `__proto__` back into an own property, not a prototype.
-function entries<T>(m: Map<string, T>): Record<string, T> {
-  const o = Object.create(null) as Record<string, T>;
-  for (const [k, v] of m) o[k] = v;
-  return o;
 }
 
 /** Decodes the index-wide state; an absent or invalid value is the empty state. */

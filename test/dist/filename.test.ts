@@ -4,7 +4,9 @@ import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import {
+  distFilenameVersion,
   isDistFilename,
+  isVersion,
   manifestName,
   normalizeProjectName,
   parseDistFilename,
@@ -223,6 +225,60 @@ test('property: any string either parses or is an InputError', () => {
       }
     }),
     { numRuns: 2000 },
+  );
+});
+
+// What parseDistFilename says of `s`: its version, or undefined when it throws.
+function parsedVersion(s: string): string | undefined {
+  try {
+    return parseDistFilename(s).version;
+  } catch (e) {
+    assert.ok(e instanceof InputError, String(e));
+    return undefined;
+  }
+}
+
+test('distFilenameVersion and isDistFilename say what parseDistFilename does, without throwing', () => {
+  const cases: [string, string | undefined][] = [
+    ['requests-2.18.4-py2.py3-none-any.whl', '2.18.4'],
+    ['foo-1.0_1-1-py3-none-any.whl', '1.0_1'],
+    ['python-dateutil-2.8.2.tar.gz', '2.8.2'],
+    ['legacy-0.1dev-r1234.tar.gz', '0.1dev-r1234'],
+    ['zope.interface-5.4.0.zip', '5.4.0'],
+    ['foo-notaversion-py3-none-any.whl', undefined],
+    ['foo-1.0.tar.bz2', undefined],
+    ['dist/foo-1.0.tar.gz', undefined],
+    ['', undefined],
+  ];
+  for (const [f, v] of cases) {
+    assert.equal(distFilenameVersion(f), v, f);
+    assert.equal(isDistFilename(f), v !== undefined, f);
+  }
+  const wheel = fc.tuple(nameArb, versionArb, tagSet).map(([n, v, t]) => `${n.replace(/-/g, '_')}-${v.replace(/-/g, '_')}-${t.join('.')}-none-any.whl`);
+  const sdist = fc.tuple(nameArb, versionArb, fc.constantFrom('.tar.gz', '.zip')).map(([n, v, e]) => `${n}-${v}${e}`);
+  const chars = fc.string({ unit: fc.constantFrom(...'ab1-_.+!/\\\u0000 \n9vV'.split('')), maxLength: 40 });
+  const noise = fc.tuple(chars, fc.constantFrom('.whl', '.tar.gz', '.zip', '')).map(([s, e]) => s + e);
+  fc.assert(
+    fc.property(fc.oneof(wheel, sdist, noise, fc.string()), (s) => {
+      const want = parsedVersion(s);
+      assert.equal(distFilenameVersion(s), want);
+      assert.equal(isDistFilename(s), want !== undefined);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('isVersion is exactly "versionKey gives a key"', () => {
+  assert.equal(isVersion('1.0'), true);
+  assert.equal(isVersion(' v1.0_post_1 '), true);
+  assert.equal(isVersion('1.0-SNAPSHOT'), false);
+  assert.equal(isVersion(''), false);
+  assert.equal(isVersion('1'.repeat(257)), false);
+  const spelled = fc.tuple(versionArb, fc.constantFrom('', ' ', '\t'), fc.boolean()).map(([v, pad, wheel]) => pad + (wheel ? v.replace(/-/g, '_') : v) + pad);
+  const chars = fc.string({ unit: fc.constantFrom(...'0123456789.-_+!abcdeprostv '.split('')), maxLength: 30 });
+  fc.assert(
+    fc.property(fc.oneof(spelled, chars, fc.string()), (v) => assert.equal(isVersion(v), versionKey(v) !== undefined, JSON.stringify(v))),
+    { numRuns: 3000 },
   );
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { blake2bFromUrl, checkUrlDigest, digestUrl, PYTHONHOSTED } from '../../src/index/pythonhosted.ts';
+import { blake2bFromUrl, checkUrlDigest, digestUrl, mayBeOn, PYTHONHOSTED, type DigestUrlLayout } from '../../src/index/pythonhosted.ts';
 import { DISTS } from './fixtures.ts';
 
 const B2 = '2d996b0c5fe90e247b2b7b96a27cdf39ee59a02aab3c01d7243fc0c63cd7fb73';
@@ -83,5 +83,66 @@ test('property: digestUrl and blake2bFromUrl round-trip; arbitrary strings never
       const r = blake2bFromUrl(u);
       assert.ok(r === undefined || /^[0-9a-f]{64}$/.test(r));
     }),
+  );
+});
+
+test('the host of a layout written another way (case, %-escapes, tabs, IDNA, IPv4 forms) is still recognised', () => {
+  const path = URL_B2.slice('https://files.pythonhosted.org'.length);
+  for (const host of ['FILES.PythonHosted.ORG', 'files%2Epythonhosted.org', 'files.python\thosted.org', 'files\u3002pythonhosted.org', 'files.python\u00adhosted.org', 'files\uff0epythonhosted\uff0eorg']) {
+    assert.equal(new URL(`https://${host}${path}`).hostname, 'files.pythonhosted.org', host);
+    assert.equal(blake2bFromUrl(`https://${host}${path}`), B2, host);
+  }
+  const local: DigestUrlLayout = { hostname: '127.0.0.1', prefix: '/files/' };
+  const tail = `/files/${B2.slice(0, 2)}/${B2.slice(2, 4)}/${B2.slice(4)}/a-1.tar.gz`;
+  for (const host of ['127.0.0.1', '2130706433', '0x7f.1', '127.1']) assert.equal(blake2bFromUrl(`http://${host}:8080${tail}`, [local]), B2, host);
+});
+
+test('mayBeOn: only URLs that cannot be on a layout host are skipped', () => {
+  // A stand-in index's files are not on files.pythonhosted.org: no URL to parse.
+  assert.equal(mayBeOn(`http://127.0.0.1:8080/files/2d/99/${B2.slice(4)}/a-1.tar.gz`, [PYTHONHOSTED]), false);
+  assert.equal(mayBeOn('https://example.test/a-1.tar.gz', [PYTHONHOSTED]), false);
+  assert.equal(mayBeOn(URL_B2, [PYTHONHOSTED]), true);
+  assert.equal(mayBeOn('https://example.test/a-1.tar.gz', []), false);
+  // Anything the parser may rewrite, and hosts that may be spelled as numbers, are parsed.
+  assert.equal(mayBeOn('https://ex%41mple.test/a-1.tar.gz', [PYTHONHOSTED]), true);
+  assert.equal(mayBeOn('https://example.test/a-1.tar.gz', [{ hostname: '127.0.0.1', prefix: '/' }]), true);
+
+  // Property: whatever the spelling, a URL the parser puts on a layout's host is never skipped.
+  const layouts: DigestUrlLayout[] = [PYTHONHOSTED, { hostname: 'files.example', prefix: '/p/' }];
+  const respell = (host: string) =>
+    fc.array(fc.constantFrom('same', 'upper', 'percent', 'tab', 'soft-hyphen', 'wide-dot'), { minLength: host.length, maxLength: host.length }).map((how) =>
+      [...host]
+        .map((ch, i) => {
+          switch (how[i]) {
+            case 'upper':
+              return ch.toUpperCase();
+            case 'percent':
+              return `%${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+            case 'tab':
+              return `\t${ch}`;
+            case 'soft-hyphen':
+              return `\u00ad${ch}`;
+            case 'wide-dot':
+              return ch === '.' ? '\u3002' : ch;
+            default:
+              return ch;
+          }
+        })
+        .join(''),
+    );
+  const host = fc.oneof(respell('files.pythonhosted.org'), respell('files.example'), fc.domain(), fc.string({ maxLength: 30 }));
+  const url = fc.tuple(fc.constantFrom('https://', 'http://', 'HTTPS://', 'ftp://', 'https:\\\\', ' https://'), fc.option(fc.constantFrom('user@', 'files.pythonhosted.org@'), { nil: '' }), host, fc.constantFrom('', ':443', ':8080'), fc.constantFrom('/packages/2d/99/x/a.whl', '/p/a', '', '?q=1#f'));
+  fc.assert(
+    fc.property(url, ([scheme, user, h, port, path]) => {
+      const u = `${scheme}${user}${h}${port}${path}`;
+      let hostname: string | undefined;
+      try {
+        hostname = new URL(u).hostname;
+      } catch {
+        return;
+      }
+      if (layouts.some((l) => l.hostname === hostname)) assert.equal(mayBeOn(u, layouts), true, JSON.stringify(u));
+    }),
+    { numRuns: 3000 },
   );
 });

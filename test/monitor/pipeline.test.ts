@@ -197,6 +197,31 @@ test('beforeEach runs before every item is taken', async () => {
     maxPending: 10,
   });
   assert.deepEqual(log, ['wait', 'a', 'wait', 'b']);
+  // One that has nothing to wait for returns undefined; one that throws ends the run with its error.
+  const sync: string[] = [];
+  await runPipeline<string, string>({
+    items: ['a', 'b'],
+    workers: 1,
+    beforeEach: () => void sync.push('check'),
+    produce: async (x) => (sync.push(x), x),
+    commit: async () => undefined,
+    maxPending: 10,
+  });
+  assert.deepEqual(sync, ['check', 'a', 'check', 'b']);
+  const boom = new Error('backoff failed');
+  await assert.rejects(
+    runPipeline<string, string>({
+      items: ['a'],
+      workers: 1,
+      beforeEach: () => {
+        throw boom;
+      },
+      produce: async (x) => x,
+      commit: async () => undefined,
+      maxPending: 10,
+    }),
+    (e: unknown) => e === boom,
+  );
 });
 
 test('an empty list resolves at once; bad worker counts are refused', async () => {

@@ -175,3 +175,37 @@ test('which files are logged is asked only where it changes the outcome; a first
   await poll(undefined, noJson, [sizeless, files[1]]);
   assert.equal(asked, 4);
 });
+
+test('claims keep page order whichever downloads finish first, mixed with files claimed from the page alone', async () => {
+  const d = (v: string) => fakeDigest(v);
+  const files = [
+    // No size: downloaded; its download finishes last.
+    { filename: 'demo-1.0.tar.gz', url: 'https://files.example/demo-1.0.tar.gz', hashes: { sha256: d('1.0') } },
+    { filename: 'demo-1.1.tar.gz', url: 'https://files.example/demo-1.1.tar.gz', hashes: { sha256: d('1.1') }, size: 11 },
+    { filename: 'demo-1.2.tar.gz', url: 'https://files.example/demo-1.2.tar.gz', hashes: { sha256: d('1.2') } },
+  ];
+  const c = client({ '/simple/demo/': { status: 200, type: 'application/vnd.pypi.simple.v1+json', body: JSON.stringify({ meta: { 'api-version': '1.1' }, name: 'demo', files }) } });
+  let release!: () => void;
+  const slow = new Promise<void>((r) => (release = r));
+  const finished: string[] = [];
+  const download = async (url: string): Promise<Digests> => {
+    const v = url.slice(-10, -7);
+    if (v === '1.0') await slow;
+    else setImmediate(release);
+    finished.push(v);
+    return { size: 10, sha256: d(v), blake2b_256: d(`b2 ${v}`) };
+  };
+  const r = await pollProject('demo', undefined, { client: c, logged: noneLogged, download, now }, { ...OPTS, useJsonApi: false });
+  assert.ok(r.kind === 'listed');
+  assert.deepEqual(finished, ['1.2', '1.0']);
+  assert.deepEqual(
+    r.claims.map((x) => [x.entry.filename, x.entry.size, x.entry.blake2b256]),
+    [
+      ['demo-1.0.tar.gz', 10, d('b2 1.0')],
+      ['demo-1.1.tar.gz', 11, undefined],
+      ['demo-1.2.tar.gz', 10, d('b2 1.2')],
+    ],
+  );
+  assert.equal(r.downloaded, 2);
+  assert.equal(r.complete, true);
+});

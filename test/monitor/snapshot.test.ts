@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BUCKETS, bucketKey, bucketOf, decodeBucket, emptySnapshot, encodeBucket, loadSnapshot, redirty, setKnown, takeSnapshotWrites, type Known } from '../../src/monitor/snapshot.ts';
+import { BUCKETS, bucketKey, bucketOf, decodeBucket, emptySnapshot, encodeBucket, loadSnapshot, redirty, setKnown, takeSnapshotWrites, type Known, type Snapshot } from '../../src/monitor/snapshot.ts';
 import type { ReadTx } from '../../src/store/store.ts';
 
 test('bucket numbers are the first three hex digits of sha256(name)', () => {
@@ -43,6 +43,54 @@ test('only changed buckets are written, and a failed save can be retried', () =>
   assert.deepEqual(takeSnapshotWrites(s).writes, second.writes);
   setKnown(s, 'never-there', undefined);
   assert.equal(s.dirty.size, 0);
+});
+
+test('a bucket is stored as the text earlier versions wrote (JSON.stringify of a prototype-less object), so each reads the other', () => {
+  const before = (s: Snapshot, b: number) => {
+    const o = Object.create(null) as Record<string, [number | null, number]>;
+    for (const name of s.members.get(b) ?? []) {
+      const k = s.projects.get(name)!;
+      o[name] = [k.serial, k.polled];
+    }
+    return JSON.stringify(o);
+  };
+  // Names that JSON escapes or that an object lists first (PyPI has projects named 2048).
+  const nameArb = fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.nat().map(String), fc.constantFrom('__proto__', 'a"b', '\u2028', '\ud800'));
+  const knownArb = fc.record({ serial: fc.option(fc.nat(), { nil: null }), polled: fc.integer({ min: 0, max: 2 ** 45 }) }).map((k): Known => ({ serial: k.serial, polled: k.polled }));
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.tuple(nameArb, knownArb), { selector: (e) => e[0], maxLength: 40 }), (entries) => {
+      const s = emptySnapshot();
+      for (const [n, k] of entries) setKnown(s, n, k);
+      for (const b of s.members.keys()) {
+        const text = encodeBucket(s, b);
+        assert.equal(text, before(s, b));
+        const back = new Map<string, Known>();
+        decodeBucket(text, b, back);
+        assert.deepEqual(back, new Map([...s.members.get(b)!].map((n) => [n, s.projects.get(n)!])));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: every known name is listed once, in its bucket, and a forgotten one nowhere', () => {
+  const names = fc.constantFrom('a', 'b', 'c', 'requests', '2048', '__proto__', 'x-y');
+  const op = fc.tuple(names, fc.option(fc.record({ serial: fc.option(fc.nat(), { nil: null }), polled: fc.nat() }), { nil: undefined }));
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+      const s = emptySnapshot();
+      const want = new Map<string, Known>();
+      for (const [n, k] of ops) {
+        setKnown(s, n, k === undefined ? undefined : { serial: k.serial, polled: k.polled });
+        if (k === undefined) want.delete(n);
+        else want.set(n, { serial: k.serial, polled: k.polled });
+      }
+      assert.deepEqual(s.projects, want);
+      const listed = [...s.members].flatMap(([b, ms]) => ms.map((n) => [b, n] as const));
+      assert.deepEqual(listed.map(([, n]) => n).sort(), [...want.keys()].sort());
+      for (const [b, n] of listed) assert.equal(b, bucketOf(n));
+    }),
+  );
 });
 
 test('damaged buckets are skipped entry by entry, never thrown', () => {

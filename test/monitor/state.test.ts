@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeGlobalState, decodeProjectState, emptyProjectState, encodeGlobalState, encodeProjectState, projectKey, type ProjectState } from '../../src/monitor/state.ts';
 
-const name = fc.string({ minLength: 1, maxLength: 40 });
+// Versions such as "2" are keys an object lists first: the stored order must still be JSON's.
+const name = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('2', '10', '0', '01', '4294967295'));
 const time = fc.integer({ min: 0, max: 2 ** 45 });
 const check = fc.record({ status: fc.constantFrom('ok' as const, 'problem' as const, 'pending' as const), files: fc.string({ maxLength: 32 }), checked: time }).map((c) => ({ ...c }));
 const stateArb: fc.Arbitrary<ProjectState> = fc
@@ -36,6 +37,28 @@ test('project states round-trip through their stored form, __proto__ names inclu
   const back = decodeProjectState(encodeProjectState(s))!;
   assert.equal(back.versions.get('__proto__'), 5);
   assert.equal(Object.getPrototypeOf(back.versions), Map.prototype);
+});
+
+// How states were stored before they were written out by hand: each Map a prototype-less object,
+// the whole through JSON.stringify. Stored states of either version must read the same.
+function storedBefore(s: ProjectState): string {
+  const obj = <T>(m: Map<string, T>) => {
+    const o = Object.create(null) as Record<string, T>;
+    for (const [k, v] of m) o[k] = v;
+    return o;
+  };
+  return JSON.stringify({ ...s, files: obj(s.files), versions: obj(s.versions), ...(s.manifests !== undefined ? { manifests: obj(s.manifests) } : {}) });
+}
+
+test('the stored form is the text earlier versions wrote, so each reads the other', () => {
+  const s: ProjectState = { files: new Map([['demo-2.tar.gz', '2'], ['demo-1.0.tar.gz', '1.0']]), versions: new Map([['2', 7], ['1.0', 5]]), polled: 9, etag: '"x"' };
+  assert.equal(encodeProjectState(s), '{"files":{"demo-2.tar.gz":"2","demo-1.0.tar.gz":"1.0"},"versions":{"2":7,"1.0":5},"polled":9,"etag":"\\"x\\""}');
+  fc.assert(
+    fc.property(stateArb, (s) => {
+      assert.equal(encodeProjectState(s), storedBefore(s));
+      assert.deepEqual(decodeProjectState(storedBefore(s)), decodeProjectState(encodeProjectState(s)));
+    }),
+  );
 });
 
 test('anything stored that is not a valid state decodes as absent, never throws', () => {
