@@ -105,6 +105,8 @@ function readWhole(path: string, max: number): Uint8Array | undefined {
 export function lookupCache(dir: string | undefined): LookupCache {
   let loaded: Map<string, Uint8Array[]> | undefined;
   let packs: string[] = [];
+  // The time stamp in the name of the newest pack read (ms).
+  let newestRead = 0;
   const added = new Map<string, Uint8Array[]>();
 
   const load = (): Map<string, Uint8Array[]> => {
@@ -126,13 +128,17 @@ export function lookupCache(dir: string | undefined): LookupCache {
       budget -= data.length;
       for (const [k, v] of decodePack(data)) if (!loaded.has(k)) loaded.set(k, v);
       packs.push(n);
+      const stamp = Number(/^pack-([0-9]{1,15})-/.exec(n)?.[1] ?? 0);
+      if (stamp > newestRead) newestRead = stamp;
     }
     return loaded;
   };
 
   const writePack = (entries: Iterable<[string, Uint8Array[]]>): boolean => {
     if (dir === undefined) return false;
-    const name = `pack-${Date.now().toString().padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    // Later than every pack this run read, even within one millisecond: its answers supersede theirs.
+    const stamp = Math.max(Date.now(), newestRead + 1);
+    const name = `pack-${stamp.toString().padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
     const tmp = join(dir, `${name}.tmp`);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -45,6 +45,18 @@ test('answers written by one run are read by the next; the newest pack wins', (t
   assert.equal(readdirSync(dir).length, 2);
 });
 
+test('within one millisecond, each run’s pack still wins over the packs it read', (t) => {
+  t.mock.method(Date, 'now', () => 1_700_000_000_000);
+  const dir = join(tempDir(t), 'lookups');
+  for (let i = 0; i < 6; i++) {
+    const c = lookupCache(dir);
+    if (i > 0) assert.deepEqual(text(c.get('f:x')), [`v${i - 1}`]);
+    c.set('f:x', [v(`v${i}`)]);
+    c.flush();
+  }
+  assert.deepEqual(text(lookupCache(dir).get('f:x')), ['v5']);
+});
+
 test('dropped keys are not served again in the run', (t) => {
   const dir = join(tempDir(t), 'lookups');
   const a = lookupCache(dir);
