@@ -8,7 +8,7 @@ import { headerLines } from './fastpath.ts';
 import type { FrontResponse, FrontRoute } from './front.ts';
 import type { ServerDeps } from './deps.ts';
 import { CACHE_SHORT, COMMON_HEADERS } from './headers.ts';
-import { lookupBody } from './inclusion.ts';
+import { cachedLookupBody, lookupBody } from './inclusion.ts';
 import { MAX_FILENAME } from './routes/lookup.ts';
 
 // The route label the app's metrics use for this route, so both paths count into the same series.
@@ -51,6 +51,12 @@ export function lookupRoute(deps: ServerDeps): FrontRoute {
     const name = req.method === 'GET' ? fastLookupName(req.target) : undefined;
     if (name === undefined || deps.shuttingDown()) return undefined;
     const start = performance.now();
+    const known = cachedLookupBody(deps, name);
+    if (known !== undefined) {
+      deps.metrics.inc('distsum_http_requests_total', labels);
+      deps.metrics.observe('distsum_http_request_duration_seconds', (performance.now() - start) / 1000, routeLabels);
+      return { status: 200, headers: LOOKUP_HEADERS, body: known };
+    }
     return lookupBody(deps, name).then(
       (body): FrontResponse | undefined => {
         if (body === undefined) return undefined;

@@ -10,6 +10,11 @@ import type { StoredCheckpoint } from '../store/store.ts';
 export interface LatestCheckpoint {
   /** The latest checkpoint, at most ttlMs old; re-read when its size is below `minSize`. */
   get(minSize?: number): Promise<StoredCheckpoint>;
+  /**
+   * The checkpoint get(minSize) would answer without reading the store, or undefined when it would
+   * have to read it (none cached, too old, or too small).
+   */
+  peek(minSize?: number): StoredCheckpoint | undefined;
   /** Forgets the cached checkpoint (a batch committed). */
   invalidate(): void;
 }
@@ -46,6 +51,9 @@ export function latestCheckpoint(reader: LogReader, ttlMs: number, clock: () => 
     get(minSize = 0) {
       if (cached !== undefined && cached.size >= minSize && clock() - readAt < ttlMs) return Promise.resolve(cached);
       return refresh();
+    },
+    peek(minSize = 0) {
+      return cached !== undefined && cached.size >= minSize && clock() - readAt < ttlMs ? cached : undefined;
     },
     invalidate() {
       generation++;

@@ -171,10 +171,17 @@ async function groupHashes(cache: TileCache, treeSize: number, groups: SubTree[]
 }
 
 // The tail of the leaves of level-0 tile n0 in the tree of `treeSize` leaves.
+/** The proof tail of level-0 tile n0 in the tree of `treeSize` leaves when it is in memory; never reads. */
+export function peekProofTail(cache: TileCache, treeSize: number, n0: number): ProofTail | undefined {
+  const hit = cache.derived('tail', n0) as { size: number; tail: ProofTail } | undefined;
+  return hit !== undefined && hit.size === treeSize ? hit.tail : undefined;
+}
+
 // Kept per tile with the tree size it is for (a number key; a newer size replaces it).
 async function proofTail(cache: TileCache, treeSize: number, n0: number): Promise<ProofTail> {
+  const known = peekProofTail(cache, treeSize, n0);
+  if (known !== undefined) return known;
   const hit = cache.derived('tail', n0) as { size: number; tail: ProofTail } | undefined;
-  if (hit !== undefined && hit.size === treeSize) return hit.tail;
   // Above the tile every leaf of it has the same path: compute it for the tile's first leaf.
   const groups = auditPathSubtrees(treeSize, n0 * TILE_WIDTH, TILE_HEIGHT);
   const hashes = (await groupHashes(cache, treeSize, groups)).map((h) => h.slice());

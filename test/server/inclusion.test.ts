@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { inclusionBody, inclusionJson, lookupBody, proveLogged } from '../../src/server/inclusion.ts';
+import { cachedLookupBody, inclusionBody, inclusionJson, lookupBody, proveLogged } from '../../src/server/inclusion.ts';
 import type { Inclusion } from '../../src/server/inclusion.ts';
 import { lookupFilename } from '../../src/server/entryreads.ts';
 import { proofTailOf } from '../../src/server/proofs.ts';
@@ -139,6 +139,34 @@ test('a cached entry bundle serves the entry; a missing name is undefined; a wro
   assert.equal(await lookupBody(deps, 'not-logged-1.0.tar.gz'), undefined);
   // A fresh cache, so the name is looked up in the (here lying) index.
   await assert.rejects(lookupBody({ ...deps, cache: tileCache(deps.reader, 1 << 20), findFilename: async () => 3 }, name), StoreCorruptError);
+});
+
+test('cachedLookupBody answers from memory only, exactly as lookupBody, and never for a newer tree it has not proven', async () => {
+  const deps = f.parts.deps;
+  const cache = tileCache(deps.reader, 8 << 20);
+  let reads = 0;
+  const src = { ...deps, cache, findFilename: (n: string) => (reads++, deps.findFilename(n)) };
+  const name = await nameAt(3);
+  assert.equal(cachedLookupBody(src, name), undefined, 'nothing in memory yet');
+  const slow = (await lookupBody(src, name))!;
+  const fast = cachedLookupBody(src, name);
+  assert.ok(fast !== undefined && Buffer.from(fast).equals(slow));
+  assert.ok(Buffer.from(fast).equals((await oracle(name))!));
+  assert.equal(reads, 1);
+  // An entry in the last, partial tile is never answered from memory alone (its head may change).
+  const last = await nameAt(size - 1);
+  await lookupBody(src, last);
+  assert.equal(cachedLookupBody(src, last), undefined);
+  // A grown tree: until the tail for the new size is known, nothing; then the new tree's answer.
+  await grow(3);
+  deps.latest.invalidate();
+  const src2 = { ...src, latest: deps.latest };
+  await deps.latest.get();
+  assert.equal(cachedLookupBody(src2, name), undefined);
+  const grown = (await lookupBody(src2, name))!;
+  assert.equal(JSON.parse(Buffer.from(grown).toString()).checkpoint.size, size);
+  assert.ok(Buffer.from(cachedLookupBody(src2, name)!).equals(grown));
+  assert.ok(Buffer.from(grown).equals((await oracle(name))!));
 });
 
 test('a found name is kept: looked up again, it needs no index read and gets the same answer', async () => {

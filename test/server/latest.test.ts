@@ -68,3 +68,20 @@ test('a read that started before an invalidate is not cached', async () => {
   f.reader.gate = false;
   assert.equal((await l.get()).size, 2);
 });
+
+test('peek answers what get would without reading, and nothing once get would read', async () => {
+  const f = fakeReader([5, 9]);
+  let t = 0;
+  const l = latestCheckpoint(f.reader as unknown as LogReader, 100, () => t);
+  assert.equal(l.peek(), undefined);
+  assert.equal((await l.get()).size, 5);
+  assert.equal(l.peek()?.size, 5);
+  assert.equal(l.peek(5)?.size, 5);
+  assert.equal(l.peek(6), undefined, 'too small');
+  t = 100;
+  assert.equal(l.peek(), undefined, 'too old');
+  assert.equal((await l.get()).size, 9);
+  l.invalidate();
+  assert.equal(l.peek(), undefined, 'invalidated');
+  assert.equal(f.reads(), 2);
+});
