@@ -13,6 +13,26 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+// Producers that count what they produced, and a commit that holds its first batch until `slow` opens.
+function slowFirstCommit<T>() {
+  const slow = gate();
+  const commits: T[][] = [];
+  const state = { produced: 0 };
+  return {
+    slow,
+    commits,
+    state,
+    produce: async (x: T) => {
+      state.produced++;
+      return x;
+    },
+    commit: async (b: T[]) => {
+      commits.push(b);
+      if (commits.length === 1) await slow.wait;
+    },
+  };
+}
+
 test('every item is produced once and committed once, in the order produced, batches taking all that waits', async () => {
   const produced: number[] = [];
   const batches: number[][] = [];
@@ -39,55 +59,26 @@ test('every item is produced once and committed once, in the order produced, bat
 });
 
 test('producers run ahead of a slow commit until maxPending waits, then wait for it', async () => {
-  const slow = gate();
-  let produced = 0;
-  const commits: number[][] = [];
-  const run = runPipeline<number, number>({
-    items: Array.from({ length: 20 }, (_, i) => i),
-    workers: 2,
-    produce: async (x) => {
-      produced++;
-      return x;
-    },
-    commit: async (b) => {
-      commits.push(b);
-      if (commits.length === 1) await slow.wait;
-    },
-    maxPending: 5,
-  });
+  const { slow, commits, state, produce, commit } = slowFirstCommit<number>();
+  const run = runPipeline<number, number>({ items: Array.from({ length: 20 }, (_, i) => i), workers: 2, produce, commit, maxPending: 5 });
   for (let i = 0; i < 20; i++) await tick();
   // The first batch is being committed; behind it, the bound (5) waits, plus at most what each of
   // the two workers took while it was not yet reached; the other items were not taken.
   const inFirst = commits[0].length;
-  assert.ok(produced >= inFirst + 5 && produced <= inFirst + 5 + 2, `produced ${produced}, first batch ${inFirst}`);
-  assert.ok(produced < 20);
+  assert.ok(state.produced >= inFirst + 5 && state.produced <= inFirst + 5 + 2, `produced ${state.produced}, first batch ${inFirst}`);
+  assert.ok(state.produced < 20);
   slow.open();
   assert.equal(await run, 20);
   assert.equal(commits.flat().length, 20);
 });
 
 test('weights bound what waits: a heavy result fills the pending budget on its own', async () => {
-  const slow = gate();
-  const commits: string[][] = [];
-  let produced = 0;
-  const run = runPipeline<string, string>({
-    items: ['big', 'a', 'b', 'c'],
-    workers: 1,
-    produce: async (x) => {
-      produced++;
-      return x;
-    },
-    commit: async (b) => {
-      commits.push(b);
-      if (commits.length === 1) await slow.wait;
-    },
-    weight: (x) => (x === 'big' ? 10 : 1),
-    maxPending: 3,
-  });
+  const { slow, commits, state, produce, commit } = slowFirstCommit<string>();
+  const run = runPipeline<string, string>({ items: ['big', 'a', 'b', 'c'], workers: 1, produce, commit, weight: (x) => (x === 'big' ? 10 : 1), maxPending: 3 });
   for (let i = 0; i < 20; i++) await tick();
   // 'big' went to the first commit (nothing else waited); then a, b and c (weight 3) wait.
   assert.deepEqual(commits, [['big']]);
-  assert.equal(produced, 4);
+  assert.equal(state.produced, 4);
   slow.open();
   await run;
   assert.deepEqual(commits, [['big'], ['a', 'b', 'c']]);
