@@ -18,7 +18,10 @@ import { parseEntry } from './entry.ts';
 import { EMPTY_EDGE, growEdge, mapHashReader } from './edge.ts';
 import type { TreeEdge } from './edge.ts';
 import { META } from './log.ts';
-import { readStoredHashes } from './reads.ts';
+import { entryReader, readStoredHashes } from './reads.ts';
+import { indexExpectation } from './indexcheck.ts';
+import { runOf } from '../store/keyruns.ts';
+import type { IndexKeys } from '../store/store.ts';
 
 /** The result of an audit; ok exactly when problems is empty. */
 export interface AuditReport {
@@ -108,6 +111,10 @@ async function audit(tx: ReadTx, maxProblems: number, onProgress?: (entries: num
   }
   let entries = 0;
   const pending: Uint8Array[] = [];
+  const expect = indexExpectation(tx);
+  // Every entry's file-name key: entries can share a file name only where they share its key.
+  const fileKeys = new Uint32Array(size);
+  const parsed = new Uint8Array(size);
   const tileCheck = async (tiles: { level: number; n: number; data: Uint8Array }[], exact: boolean) => {
     const stored = await tx.readTiles(tiles);
     tiles.forEach((t, k) => {
@@ -153,32 +160,17 @@ async function audit(tx: ReadTx, maxProblems: number, onProgress?: (entries: num
         problem(`entry bundle ${n}: ${errorMessage(e)}; the rest of the tree cannot be checked`);
         return report({ origin, size, checkpoints: heads.length, entries });
       }
-      const names: string[] = [];
-      const shas: { index: number; sha: string }[] = [];
-      recs.forEach((r, j) => {
+      for (let j = 0; j < recs.length; j++) {
         const index = n * WIDTH + j;
         try {
-          const e = parseEntry(r);
-          names.push(e.filename);
-          shas.push({ index, sha: e.sha256 });
+          const e = parseEntry(recs[j]);
+          const keys = await tx.indexKeys({ index, filename: e.filename, project: e.project, sha256: Buffer.from(e.sha256, 'hex') });
+          expect.add(index, keys);
+          fileKeys[index] = keys.filename;
+          parsed[index] = 1;
         } catch (err) {
           problem(`entry ${index}: ${errorMessage(err)}`);
-          names.push('');
         }
-      });
-      // One entry per file name: the file-name index must point back at each entry.
-      const found = await tx.findFilenames(names.filter((x) => x !== ''));
-      let f = 0;
-      names.forEach((name, j) => {
-        if (name === '') return;
-        const at = found[f++];
-        const index = n * WIDTH + j;
-        if (at === undefined) problem(`entry ${index} (${name}) is missing from the file-name index`);
-        else if (at !== index) problem(`file name ${name} appears twice: entries ${Math.min(at, index)} and ${Math.max(at, index)}`);
-      });
-      for (const s of shas) {
-        const cands = await tx.findSha256(Buffer.from(s.sha, 'hex'), 1000);
-        if (!cands.includes(s.index)) problem(`entry ${s.index} is missing from the sha256 index`);
       }
       pending.push(...recs);
       entries += recs.length;
@@ -187,6 +179,17 @@ async function audit(tx: ReadTx, maxProblems: number, onProgress?: (entries: num
     onProgress?.(entries, size);
   }
   await grow();
+  // Every entry is in each lookup index under its own keys, and no file name appears twice.
+  await expect.check(problem, () => allKeys(tx, size));
+  const reader = entryReader(tx, size);
+  for (const group of sharedKeys(fileKeys, parsed)) {
+    const byName = new Map<string, number>();
+    for (const e of await reader.read(group)) {
+      const first = byName.get(e.entry.filename);
+      if (first === undefined) byName.set(e.entry.filename, e.index);
+      else problem(`file name ${e.entry.filename} appears twice: entries ${Math.min(first, e.index)} and ${Math.max(first, e.index)}`);
+    }
+  }
   if (edge.size === size) await tileCheck([...edge.tiles].map(([level, data]) => ({ level, n: Math.floor(Math.floor(size / WIDTH ** level) / WIDTH), data })), true);
 
   // 3. Consistency proofs from the stored tiles to the latest tree, as a client would receive them.
@@ -212,4 +215,52 @@ async function audit(tx: ReadTx, maxProblems: number, onProgress?: (entries: num
 function checkRoot(head: { size: number; hash: Hash }, edge: TreeEdge, problem: (p: string) => void, root?: Hash): void {
   const r = root ?? growEdge(edge, []).root;
   if (!hashEqual(r, head.hash)) problem(`checkpoint ${head.size}: its root is not the root of the first ${head.size} stored entries`);
+}
+
+// The index keys of every entry that parses (a second reading, only when an index is wrong).
+async function allKeys(tx: ReadTx, size: number): Promise<Map<number, IndexKeys>> {
+  const out = new Map<number, IndexKeys>();
+  for (let b0 = 0; b0 * WIDTH < size; b0 += BUNDLES_PER_READ) {
+    const ns = Array.from({ length: Math.min(BUNDLES_PER_READ, Math.ceil(size / WIDTH) - b0) }, (_, k) => b0 + k);
+    const datas = await tx.readBundles(ns);
+    for (let k = 0; k < ns.length; k++) {
+      const d = datas[k];
+      if (d === undefined) continue;
+      let recs: Uint8Array[];
+      try {
+        recs = parseEntryBundle(d, Math.min(WIDTH, size - ns[k] * WIDTH));
+      } catch {
+        continue;
+      }
+      for (let j = 0; j < recs.length; j++) {
+        const index = ns[k] * WIDTH + j;
+        try {
+          const e = parseEntry(recs[j]);
+          out.set(index, await tx.indexKeys({ index, filename: e.filename, project: e.project, sha256: Buffer.from(e.sha256, 'hex') }));
+        } catch {
+          // Reported by the first reading.
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Groups (two or more) of parsed entries whose file names have the same key.
+function sharedKeys(keys: Uint32Array, parsed: Uint8Array): number[][] {
+  const run = runOf(keys, 0);
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let prev = -1;
+  for (let i = 0; i < run.length; i += 2) {
+    if (!parsed[run[i + 1]]) continue;
+    if (run[i] !== prev) {
+      if (group.length > 1) groups.push(group);
+      group = [];
+      prev = run[i];
+    }
+    group.push(run[i + 1]);
+  }
+  if (group.length > 1) groups.push(group);
+  return groups;
 }

@@ -11,7 +11,7 @@ import type { AlertQuery, NewAlert, Store, StoredAlert, StoredCheckpoint } from 
 import { StoreCorruptError } from '../store/errors.ts';
 import { InputError, UsageError } from '../errors.ts';
 import { edgeReads, edgeRoot, loadEdge, mapHashReader } from './edge.ts';
-import { entryReader, readStoredHashes } from './reads.ts';
+import { entryReader, findFilenames, readStoredHashes } from './reads.ts';
 import type { LoggedEntry } from './reads.ts';
 import { startSequencer } from './sequencer.ts';
 import type { Claim, Outcome, SequencerOptions } from './sequencer.ts';
@@ -138,9 +138,11 @@ export function logReader(store: Store, info: LogInfo): LogReader {
       store.readOnly(async (tx) => entryReader(tx, latestOrThrow(await tx.latestCheckpoint()).size).read(indexes)),
     lookupFilename: (filename) =>
       store.readOnly(async (tx) => {
-        const [index] = await tx.findFilenames([filename]);
+        const size = latestOrThrow(await tx.latestCheckpoint()).size;
+        const reader = entryReader(tx, size);
+        const [index] = await findFilenames(tx, [filename], size, reader);
         if (index === undefined) return undefined;
-        const [e] = await entryReader(tx, latestOrThrow(await tx.latestCheckpoint()).size).read([index]);
+        const [e] = await reader.read([index]);
         return e;
       }),
     async lookupSha256(sha256hex, limit = 100) {

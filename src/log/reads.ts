@@ -82,3 +82,18 @@ export function entryReader(tx: ReadTx, size: number): EntryReader {
     },
   };
 }
+
+/**
+ * For each file name, in the order asked, the index of its entry in the tree of `size` entries, or
+ * undefined: the store's candidates checked against the entries themselves (read through `reader`).
+ * The log holds at most one entry per file name; should it hold more, the first is returned.
+ */
+export async function findFilenames(tx: ReadTx, names: string[], size: number, reader = entryReader(tx, size)): Promise<(number | undefined)[]> {
+  if (names.length === 0) return [];
+  const candidates = await tx.filenameCandidates(names);
+  const wanted = new Set<number>();
+  for (const c of candidates) for (const i of c) if (i < size) wanted.add(i);
+  if (wanted.size === 0) return names.map(() => undefined);
+  const entries = new Map((await reader.read([...wanted])).map((e) => [e.index, e.entry.filename]));
+  return names.map((name, k) => candidates[k].find((i) => entries.get(i) === name));
+}

@@ -20,7 +20,7 @@ import type { Entry } from './entry.ts';
 import { growEdge, mapHashReader } from './edge.ts';
 import type { TreeEdge } from './edge.ts';
 import { hashChangedAlert } from './alerts.ts';
-import { entryReader, readStoredHashes } from './reads.ts';
+import { entryReader, findFilenames, readStoredHashes } from './reads.ts';
 
 /**
  * Claims per batch by default: large enough that the per-batch costs (fsync, signature, partial
@@ -137,10 +137,11 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
   // Classifies each claim: new (in batch order), present, or conflicting (with its alert).
   async function decide(tx: WriteTx, items: Item[], old: SequencerState, now: Date) {
     const names = [...new Set(items.map((it) => it.req.claims[it.pos].entry.filename))];
-    const found = await tx.findFilenames(names);
+    const reader = entryReader(tx, old.edge.size);
+    const found = await findFilenames(tx, names, old.edge.size, reader);
     const logged = new Map<string, number>();
     names.forEach((n, i) => found[i] !== undefined && logged.set(n, found[i]!));
-    const earlier = await entryReader(tx, old.edge.size).read([...new Set(logged.values())]);
+    const earlier = await reader.read([...new Set(logged.values())]);
     const loggedEntry = new Map(earlier.map((e) => [e.index, e.entry]));
 
     const list: Outcome[] = new Array(items.length);

@@ -352,11 +352,12 @@ export function startFollower(opts: FollowerOptions): FollowerHandle {
   // event loop at once.
   const lookUp = coalesce<string, Entry | undefined>(
     async (names) => {
-      const idx = await store.readOnly((tx) => tx.findFilenames(names));
-      const found = [...new Set(idx.filter((i) => i !== undefined))];
+      // The index gives candidates (its keys are hashes); the entries say which one is the name's.
+      const candidates = await store.readOnly((tx) => tx.filenameCandidates(names));
+      const found = [...new Set(candidates.flat())];
       if (found.length === 0) return names.map(() => undefined);
       const byIndex = new Map((await writer.entries(found)).map((e) => [e.index, e.entry]));
-      return idx.map((i) => (i === undefined ? undefined : byIndex.get(i)));
+      return candidates.map((c, k) => c.map((i) => byIndex.get(i)).find((e) => e !== undefined && e.filename === names[k]));
     },
     { nextTurn: true },
   );

@@ -8,7 +8,6 @@
 import type { LogReader } from '../log/log.ts';
 import type { LoggedEntry } from '../log/reads.ts';
 import type { StoredCheckpoint } from '../store/store.ts';
-import { StoreCorruptError } from '../store/errors.ts';
 import type { Hash } from '../tlog/hash.ts';
 import { recordHash } from '../tlog/hash.ts';
 import { encodeBase64 } from '../tlog/note.ts';
@@ -61,8 +60,8 @@ export function parseBatchRequest(body: Uint8Array, maxNames: number = MAX_BATCH
 
 /** What a batch lookup reads: the file name index (many names per query) and the single lookup's caches. */
 export interface BatchSources {
-  /** For each name, the index of its entry or undefined, in the order asked (one store query where the store allows). */
-  findFilenames: (filenames: string[]) => Promise<(number | undefined)[]>;
+  /** For each name, candidate indexes of its entry (see ServerDeps.findFilename), in the order asked. */
+  findFilenames: (filenames: string[]) => Promise<number[][]>;
   latest: LatestCheckpoint;
   cache: TileCache;
   firstSeen: FirstSeen;
@@ -84,13 +83,13 @@ export interface Batch {
 /**
  * Looks up `filenames` (distinct) against one checkpoint: the latest, read after the index so its
  * tree holds every entry found. Each entry bundle is read once for the batch (the files of one
- * release are usually neighbours in the log), and tiles come from the cache. Throws
- * StoreCorruptError when the index and the entries disagree.
+ * release are usually neighbours in the log), and tiles come from the cache. Of a name's candidates
+ * from the index, its entry is the one with that file name.
  */
 export async function lookupBatch(src: BatchSources, filenames: string[]): Promise<Batch> {
-  const indexes = filenames.length === 0 ? [] : await src.findFilenames(filenames);
+  const candidates = filenames.length === 0 ? [] : await src.findFilenames(filenames);
   let maxIndex = -1;
-  for (const i of indexes) if (i !== undefined && i > maxIndex) maxIndex = i;
+  for (const c of candidates) for (const i of c) if (i > maxIndex) maxIndex = i;
   const checkpoint = await src.latest.get(maxIndex + 1);
   const items: BatchItem[] = filenames.map((filename) => ({ filename }));
   // entryAt reads a bundle from the store on every cache miss. Entries are read in index order, so
@@ -103,14 +102,13 @@ export async function lookupBatch(src: BatchSources, filenames: string[]): Promi
       return last.bundle;
     },
   };
-  const order = indexes.map((_, k) => k).filter((k) => indexes[k] !== undefined);
-  order.sort((a, b) => indexes[a]! - indexes[b]!);
-  for (const k of order) {
-    const index = indexes[k]!;
+  const order: { k: number; index: number }[] = [];
+  candidates.forEach((c, k) => c.forEach((index) => order.push({ k, index })));
+  order.sort((a, b) => a.index - b.index);
+  for (const { k, index } of order) {
+    if (items[k].found !== undefined) continue;
     const logged = await entryAt(src.cache, reader, index, checkpoint.size);
-    if (logged.entry.filename !== filenames[k]) {
-      throw new StoreCorruptError(`log: the file name index points ${JSON.stringify(filenames[k].slice(0, 100))} at entry ${index}, which is another file`);
-    }
+    if (logged.entry.filename !== filenames[k]) continue;
     const proof = await inclusionProof(src.cache, checkpoint.size, index);
     items[k].found = { logged, firstSeen: await src.firstSeen.get(index), proof };
   }

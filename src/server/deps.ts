@@ -46,10 +46,13 @@ export interface ServerDeps {
   latest: LatestCheckpoint;
   /** First-commit times in memory. */
   firstSeen: FirstSeen;
-  /** The index of the entry for a file name, from the store's file name index. */
-  findFilename: (filename: string) => Promise<number | undefined>;
+  /**
+   * The indexes (ascending) of the entries that may be a file name's, from the store's file name
+   * index: a superset, since its keys are hashes; callers check the entries' file names.
+   */
+  findFilename: (filename: string) => Promise<number[]>;
   /** findFilename for many names in one store query; results in the order asked. */
-  findFilenames?: (filenames: string[]) => Promise<(number | undefined)[]>;
+  findFilenames?: (filenames: string[]) => Promise<number[][]>;
   /** Appends claims to the log (the writer, or a channel to it); absent on a read-only server. */
   append?: (claims: Claim[]) => Promise<Outcome[]>;
   /** The admin bearer token; writes are refused without one. */

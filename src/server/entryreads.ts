@@ -131,7 +131,8 @@ export interface Found {
 
 /** What a lookup by file name reads. */
 export interface LookupSources {
-  findFilename: (f: string) => Promise<number | undefined>;
+  /** Candidate indexes for a file name (see ServerDeps.findFilename). */
+  findFilename: (f: string) => Promise<number[]>;
   latest: LatestCheckpoint;
   cache: TileCache;
   reader: LogReader;
@@ -139,20 +140,21 @@ export interface LookupSources {
 
 /**
  * The logged entry for `filename` with the latest checkpoint, or undefined when it is not logged.
- * The checkpoint is read after the index, so its tree always holds the entry. Throws
- * StoreCorruptError when the index points the name at another entry.
+ * The checkpoint is read after the index, so its tree always holds the entry. Of the index's
+ * candidates, the entry is the one with this file name (another is a hash collision).
  */
 export async function findLogged(src: LookupSources, filename: string): Promise<Found | undefined> {
   const known = src.cache.derived('logged', filename) as LoggedEntry | undefined;
   if (known !== undefined) return { logged: known, checkpoint: await src.latest.get(known.index + 1) };
-  const index = await src.findFilename(filename);
-  if (index === undefined) return undefined;
-  const checkpoint = await src.latest.get(index + 1);
-  const e = await readEntry(src.cache, src.reader, index, checkpoint.size);
-  if (e.entry.filename !== filename) throw new StoreCorruptError(`log: the file name index points ${JSON.stringify(filename.slice(0, 100))} at entry ${index}, which is another file`);
-  // The record twice (bytes and parsed fields), the key, and object overhead, roughly.
-  src.cache.keepDerived('logged', filename, e, 3 * e.data.length + 2 * filename.length + 300);
-  return { logged: e, checkpoint };
+  for (const index of await src.findFilename(filename)) {
+    const checkpoint = await src.latest.get(index + 1);
+    const e = await readEntry(src.cache, src.reader, index, checkpoint.size);
+    if (e.entry.filename !== filename) continue;
+    // The record twice (bytes and parsed fields), the key, and object overhead, roughly.
+    src.cache.keepDerived('logged', filename, e, 3 * e.data.length + 2 * filename.length + 300);
+    return { logged: e, checkpoint };
+  }
+  return undefined;
 }
 
 // Found entries are kept by file name (the request's own string is the key). The first entry for a

@@ -100,8 +100,8 @@ export function serverParts(
     cache,
     latest,
     firstSeen: firstSeenCache(open.reader),
-    findFilename: async (filename) => (await open.store.readEach((tx) => tx.findFilenames([filename])))[0],
-    findFilenames: (filenames) => open.store.readEach((tx) => tx.findFilenames(filenames)),
+    findFilename: async (filename) => (await open.store.readEach((tx) => tx.filenameCandidates([filename])))[0],
+    findFilenames: (filenames) => open.store.readEach((tx) => tx.filenameCandidates(filenames)),
     append: hooks.append,
     // Resolving needs no writer lock (Store.resolveAlert), so every serving process can do it.
     resolveAlert: hooks.token === undefined ? undefined : (id) => open.store.resolveAlert(id, opts.now().toISOString()),

@@ -15,6 +15,7 @@
 // The operating system drops the lock when the process dies (kill -9 included), so there is no stale
 // lock to clean up, and readers never need it.
 
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
@@ -33,19 +34,42 @@ import type {
   WriteTx,
 } from './store.ts';
 import { StoreConflictError, StoreCorruptError, StoreIOError, StoreMissingError, WriterLockedError } from './errors.ts';
+import {
+  INDEX_KINDS,
+  KIND_FILENAME,
+  KIND_PROJECT,
+  KIND_SHA256,
+  PAGE_PAIRS,
+  digestKey,
+  fenceOf as fenceOfRun,
+  matchesIn,
+  mergeRuns,
+  nameKey,
+  pageBytes,
+  pagePairs,
+  pagesFor,
+  uint32sOf,
+  runOf,
+  runsToMerge,
+} from './keyruns.ts';
+import type { IndexKind, Pairs } from './keyruns.ts';
+import { addKey, mayHaveKey, newKeyFilter } from './keyfilter.ts';
+import type { KeyFilter } from './keyfilter.ts';
 import { DistsumError } from '../errors.ts';
 
 /** Schema version stored in meta('schema'); a store with another value is refused. */
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
 
 const SCHEMA = `
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, hash BLOB NOT NULL, note BLOB NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE tiles(level INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(level, n));
 CREATE TABLE bundles(n INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE by_filename(filename TEXT PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE by_sha256(key INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(key, idx)) WITHOUT ROWID;
-CREATE TABLE by_project(project TEXT NOT NULL, first INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(project, first)) WITHOUT ROWID;
+-- The lookup indexes: immutable sorted runs of (key, entry index) pairs (src/store/keyruns.ts), their
+-- pages numbered consecutively per run and never reused, so a reader holding an old list of runs can
+-- never read another run's page under a page number it knew.
+CREATE TABLE runs(id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, count INTEGER NOT NULL, first_page INTEGER NOT NULL, fence BLOB NOT NULL);
+CREATE TABLE run_pages(id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL);
 CREATE TABLE alerts(
   id INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -62,11 +86,6 @@ CREATE INDEX alerts_project ON alerts(project, id);
 CREATE INDEX alerts_filename ON alerts(filename, id) WHERE filename IS NOT NULL;
 `;
 
-// Rows per multi-row INSERT: one native call per chunk instead of per row.
-const CHUNK = 128;
-// File names per lookup query.
-const LOOKUP_CHUNK = 256;
-
 /** Options for openSqliteStore. */
 export interface SqliteOptions {
   /** Create the file and schema if missing (init). Otherwise a missing file is StoreMissingError. */
@@ -75,24 +94,6 @@ export interface SqliteOptions {
   writerLock?: string;
   /** SQLite page cache per connection in KiB (default 16384: the import benchmark's RSS budget). */
   cacheKiB?: number;
-}
-
-// The key of the sha256 index: the first 6 bytes as an integer (exact in a JS number, and a quarter
-// of the index size of the full digest); lookups compare the full digest in the entry.
-function shaKey(sha256: Uint8Array): number {
-  if (sha256.length !== 32) throw new StoreConflictError('sha256 must be 32 bytes');
-  return sha256[0] * 2 ** 40 + sha256[1] * 2 ** 32 + sha256[2] * 2 ** 24 + sha256[3] * 2 ** 16 + sha256[4] * 2 ** 8 + sha256[5];
-}
-
-// `pairs` (48-bit integer key, index) in nearly ascending key order, for B-tree locality: a numeric
-// typed-array sort of (top 37 key bits, position) is many times faster than sorting tuples with a
-// comparator, and order within a 2^11-wide key range does not matter for locality.
-function sortedByKey(pairs: [number, number][]): [number, number][] {
-  if (pairs.length >= 2 ** 16) return pairs.sort((a, b) => a[0] - b[0]);
-  const order = new Float64Array(pairs.length);
-  for (let i = 0; i < pairs.length; i++) order[i] = Math.floor(pairs[i][0] / 2 ** 11) * 2 ** 16 + i;
-  order.sort();
-  return Array.from(order, (o) => pairs[o % 2 ** 16]);
 }
 
 // A plain Uint8Array view of a Buffer returned by SQLite (so deep equality with Uint8Array holds).
@@ -168,8 +169,21 @@ function toAlert(r: AlertRow): StoredAlert {
   return a;
 }
 
+// What the connections of one store share about its indexes: the secret key seed, and (in the
+// writer's process) the filter of every file name key, kept current by the writer connection.
+interface IndexShared {
+  seed: Uint8Array;
+  filter: KeyFilter | undefined;
+}
+
+interface RunRow {
+  id: number;
+  count: number;
+  firstPage: number;
+}
+
 // The prepared statements of one connection and the operations built on them.
-function operations(db: Db): WriteTx {
+function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): KeyFilter } {
   const st = {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -183,17 +197,13 @@ function operations(db: Db): WriteTx {
     // 16 µs for the whole ~48 KB bundle, and no large garbage).
     bundleSlice: db.prepare('SELECT substr(data, ?, ?) FROM bundles WHERE n = ?').pluck(),
     putBundle: db.prepare('INSERT INTO bundles(n, data) VALUES (?, ?) ON CONFLICT(n) DO UPDATE SET data = excluded.data'),
-    findFilename: db.prepare('SELECT idx FROM by_filename WHERE filename = ?').pluck(),
-    findFilenamesN: db.prepare(`SELECT filename, idx FROM by_filename WHERE filename IN (${Array(LOOKUP_CHUNK).fill('?').join(', ')})`).raw(),
-    findSha: db.prepare('SELECT idx FROM by_sha256 WHERE key = ? ORDER BY idx LIMIT ?').pluck(),
-    findProject: db.prepare(
-      'SELECT first, count FROM by_project WHERE project = ? AND first + count - 1 > ? ORDER BY first LIMIT ?',
-    ),
-    addFilename1: db.prepare('INSERT INTO by_filename(filename, idx) VALUES (?, ?)'),
-    addFilenameN: db.prepare(`INSERT INTO by_filename(filename, idx) VALUES ${Array(CHUNK).fill('(?, ?)').join(', ')}`),
-    addSha1: db.prepare('INSERT INTO by_sha256(key, idx) VALUES (?, ?)'),
-    addShaN: db.prepare(`INSERT INTO by_sha256(key, idx) VALUES ${Array(CHUNK).fill('(?, ?)').join(', ')}`),
-    addRun: db.prepare('INSERT INTO by_project(project, first, count) VALUES (?, ?, ?)'),
+    listRuns: db.prepare('SELECT id, count, first_page AS firstPage FROM runs WHERE kind = ? ORDER BY id'),
+    runFence: db.prepare('SELECT fence FROM runs WHERE id = ?').pluck(),
+    page: db.prepare('SELECT data FROM run_pages WHERE id = ?').pluck(),
+    addPage: db.prepare('INSERT INTO run_pages(data) VALUES (?)'),
+    addRunRow: db.prepare('INSERT INTO runs(kind, count, first_page, fence) VALUES (?, ?, ?, ?)'),
+    dropRun: db.prepare('DELETE FROM runs WHERE id = ?'),
+    dropPages: db.prepare('DELETE FROM run_pages WHERE id >= ? AND id < ?'),
     addAlert: db
       .prepare(
         `INSERT INTO alerts(kind, severity, project, filename, version, created, details, dedup_key)
@@ -203,22 +213,146 @@ function operations(db: Db): WriteTx {
     resolveAlert: db.prepare('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL'),
   };
 
-  // Inserts (key, idx) pairs in the order given (callers sort by key: neighbouring keys share
-  // B-tree pages, measured ~12% faster overall), many rows per native call.
-  function insertPairs(pairs: [string | number, number][], one: Statement, many: Statement): void {
-    const args: (string | number)[] = new Array(2 * CHUNK);
-    let i = 0;
-    for (; i + CHUNK <= pairs.length; i += CHUNK) {
-      for (let j = 0; j < CHUNK; j++) {
-        args[2 * j] = pairs[i + j][0];
-        args[2 * j + 1] = pairs[i + j][1];
-      }
-      many.run(args);
+  const fences = new Map<number, Uint32Array>();
+
+  // The fence of run `id`, or undefined when the run is gone (merged away since it was listed).
+  function fenceOf(id: number): Uint32Array | undefined {
+    let f = fences.get(id);
+    if (f === undefined) {
+      const b = st.runFence.get(id) as Buffer | undefined;
+      if (b === undefined) return undefined;
+      f = uint32sOf(Buffer.from(b));
+      fences.set(id, f);
     }
-    for (; i < pairs.length; i++) one.run(pairs[i][0], pairs[i][1]);
+    return f;
+  }
+
+  function listRuns(kind: IndexKind): RunRow[] {
+    const runs = st.listRuns.all(kind) as RunRow[];
+    // Runs never change, so a fence stays valid until its run is merged away: forget those.
+    if (fences.size > 4 * runs.length + 64) {
+      const live = new Set((INDEX_KINDS.flatMap((k) => st.listRuns.all(k)) as RunRow[]).map((r) => r.id));
+      for (const id of fences.keys()) if (!live.has(id)) fences.delete(id);
+    }
+    return runs;
+  }
+
+  // Candidate indexes (ascending) for each key. Without a transaction around it a merge may commit
+  // between listing the runs and reading their pages; the merged run holds the same pairs, so a
+  // vanished page means: list again.
+  function probe(kind: IndexKind, keys: number[]): number[][] {
+    for (let attempt = 0; ; attempt++) {
+      const out: number[][] = keys.map(() => []);
+      const pages = new Map<number, Pairs>();
+      let gone = false;
+      runs: for (const r of listRuns(kind)) {
+        const fence = fenceOf(r.id);
+        if (fence === undefined) {
+          gone = true;
+          break;
+        }
+        for (let j = 0; j < keys.length; j++) {
+          const [from, to] = pagesFor(fence, keys[j]);
+          for (let p = from; p < to; p++) {
+            let page = pages.get(r.firstPage + p);
+            if (page === undefined) {
+              const b = st.page.get(r.firstPage + p) as Buffer | undefined;
+              if (b === undefined) {
+                gone = true;
+                break runs;
+              }
+              page = pagePairs(b);
+              pages.set(r.firstPage + p, page);
+            }
+            matchesIn(page, keys[j], out[j]);
+          }
+        }
+      }
+      if (!gone) {
+        for (const o of out) if (o.length > 1) o.sort((x, y) => x - y);
+        return out;
+      }
+      if (attempt === 3) throw new StoreCorruptError('log store: index runs keep vanishing while being read');
+    }
+  }
+
+  // Stores a sorted run as pages with consecutive ids and returns its row id.
+  function addRun(kind: IndexKind, pairs: Pairs): void {
+    const count = pairs.length / 2;
+    let first = -1;
+    for (let p = 0; 2 * p * PAGE_PAIRS < pairs.length; p++) {
+      const id = Number(st.addPage.run(pageBytes(pairs.subarray(2 * p * PAGE_PAIRS, 2 * (p + 1) * PAGE_PAIRS))).lastInsertRowid);
+      if (p === 0) first = id;
+      else if (id !== first + p) throw new StoreCorruptError(`log store: index page ${id} does not follow ${first + p - 1}`);
+    }
+    st.addRunRow.run(kind, count, first, pageBytes(fenceOfRun(pairs)));
+  }
+
+  // Reads run r page by page (undefined after the last).
+  function pageReader(r: RunRow): () => Pairs | undefined {
+    const pageCount = Math.ceil(r.count / PAGE_PAIRS);
+    let p = 0;
+    return () => {
+      if (p === pageCount) return undefined;
+      const b = st.page.get(r.firstPage + p++) as Buffer | undefined;
+      if (b === undefined) throw new StoreCorruptError(`log store: index run ${r.id} lacks page ${p - 1}`);
+      return pagePairs(b);
+    };
+  }
+
+  // Merges runs of `kind` while a tier holds MERGE_FANOUT of them (see runsToMerge).
+  function compact(kind: IndexKind): void {
+    for (;;) {
+      const runs = st.listRuns.all(kind) as RunRow[];
+      const ids = runsToMerge(runs);
+      if (ids === undefined) return;
+      const merging = runs.filter((r) => ids.includes(r.id));
+      const sources = merging.map(pageReader);
+      const fence: number[] = [];
+      let first = -1;
+      let pagesWritten = 0;
+      const count = mergeRuns(sources, (page) => {
+        const id = Number(st.addPage.run(pageBytes(page)).lastInsertRowid);
+        if (pagesWritten === 0) first = id;
+        else if (id !== first + pagesWritten) throw new StoreCorruptError(`log store: index page ${id} does not follow ${first + pagesWritten - 1}`);
+        pagesWritten++;
+        fence.push(page[0]);
+      });
+      st.addRunRow.run(kind, count, first, pageBytes(Uint32Array.from(fence)));
+      for (const r of merging) {
+        st.dropRun.run(r.id);
+        st.dropPages.run(r.firstPage, r.firstPage + Math.ceil(r.count / PAGE_PAIRS));
+      }
+    }
+  }
+
+  // Adds the keys of entries first.. to every index, and file name keys to the writer's filter.
+  function indexKeys(first: number, keys: Record<IndexKind, Uint32Array>): void {
+    for (const kind of INDEX_KINDS) {
+      if (keys[kind].length === 0) continue;
+      addRun(kind, runOf(keys[kind], first));
+      compact(kind);
+    }
+    const f = shared.filter;
+    if (f !== undefined) {
+      if (f.count + keys[KIND_FILENAME].length > f.capacity) shared.filter = buildFilter();
+      else for (const k of keys[KIND_FILENAME]) addKey(f, k);
+    }
+  }
+
+  // A filter holding every file name key in the indexes (room for twice as many).
+  function buildFilter(): KeyFilter {
+    const runs = st.listRuns.all(KIND_FILENAME) as RunRow[];
+    const f = newKeyFilter(2 * runs.reduce((n, r) => n + r.count, 0));
+    for (const r of runs) {
+      const next = pageReader(r);
+      for (let page = next(); page !== undefined; page = next()) for (let i = 0; i < page.length; i += 2) addKey(f, page[i]);
+    }
+    return f;
   }
 
   return {
+    buildFilter,
     async getMeta(key) {
       return st.getMeta.get(key) as string | undefined;
     },
@@ -241,19 +375,22 @@ function operations(db: Db): WriteTx {
         return d && bytes(d);
       });
     },
-    async findFilenames(filenames) {
-      // One name (every single lookup) needs no map: one row, one value (measured 12 -> 4 µs).
-      if (filenames.length === 1) return [st.findFilename.get(filenames[0]) as number | undefined];
-      const found = new Map<string, number>();
-      let i = 0;
-      for (; i + LOOKUP_CHUNK <= filenames.length; i += LOOKUP_CHUNK) {
-        for (const [f, idx] of st.findFilenamesN.all(filenames.slice(i, i + LOOKUP_CHUNK)) as [string, number][]) found.set(f, idx);
-      }
-      for (; i < filenames.length; i++) {
-        const idx = st.findFilename.get(filenames[i]) as number | undefined;
-        if (idx !== undefined) found.set(filenames[i], idx);
-      }
-      return filenames.map((f) => found.get(f));
+    async filenameCandidates(filenames) {
+      const keys = filenames.map((f) => nameKey(shared.seed, f));
+      const f = shared.filter;
+      if (f === undefined) return probe(KIND_FILENAME, keys);
+      // Most names asked by the writer are new: the filter rules them out without a page read.
+      const maybe: number[] = [];
+      const at: number[] = [];
+      keys.forEach((k, i) => {
+        if (mayHaveKey(f, k)) {
+          maybe.push(k);
+          at.push(i);
+        }
+      });
+      const out: number[][] = filenames.map(() => []);
+      if (maybe.length > 0) probe(KIND_FILENAME, maybe).forEach((c, j) => (out[at[j]] = c));
+      return out;
     },
     async readBundleSlice(n, start, length) {
       if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(length) || length < 0) {
@@ -262,11 +399,29 @@ function operations(db: Db): WriteTx {
       const d = st.bundleSlice.get(start + 1, length, n) as Buffer | undefined;
       return d && bytes(d);
     },
+    async indexKeys(e) {
+      return { filename: nameKey(shared.seed, e.filename), sha256: digestKey(e.sha256), project: nameKey(shared.seed, e.project) };
+    },
+    async scanIndex(name, fn) {
+      const kind = name === 'filename' ? KIND_FILENAME : name === 'sha256' ? KIND_SHA256 : KIND_PROJECT;
+      return mergeRuns((st.listRuns.all(kind) as RunRow[]).map((r) => pageReader(r)), (page) => {
+        for (let i = 0; i < page.length; i += 2) fn(page[i], page[i + 1]);
+      });
+    },
     async findSha256(sha256, limit) {
-      return st.findSha.all(shaKey(sha256), limit) as number[];
+      return probe(KIND_SHA256, [digestKey(sha256)])[0].slice(0, limit);
     },
     async findProject(project, afterIndex, limit) {
-      return st.findProject.all(project, afterIndex, limit) as ProjectRun[];
+      const runs: ProjectRun[] = [];
+      let taken = 0;
+      for (const i of probe(KIND_PROJECT, [nameKey(shared.seed, project)])[0]) {
+        if (i <= afterIndex) continue;
+        if (taken++ === limit) break;
+        const last = runs[runs.length - 1];
+        if (last !== undefined && last.first + last.count === i) last.count++;
+        else runs.push({ first: i, count: 1 });
+      }
+      return runs;
     },
     async listAlerts(q: AlertQuery) {
       const where: string[] = [];
@@ -290,24 +445,20 @@ function operations(db: Db): WriteTx {
     },
     async indexEntries(entries: EntryKeys[]) {
       if (entries.length === 0) return;
-      const want = entries[0].index;
-      const names: [string, number][] = new Array(entries.length);
-      const shas: [number, number][] = new Array(entries.length);
-      let runStart = 0;
+      const first = entries[0].index;
+      const keys: Record<IndexKind, Uint32Array> = {
+        [KIND_FILENAME]: new Uint32Array(entries.length),
+        [KIND_SHA256]: new Uint32Array(entries.length),
+        [KIND_PROJECT]: new Uint32Array(entries.length),
+      };
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i];
-        if (e.index !== want + i) throw new StoreConflictError(`entries must be contiguous: index ${e.index} after ${want + i - 1}`);
-        names[i] = [e.filename, e.index];
-        shas[i] = [shaKey(e.sha256), e.index];
-        if (i > 0 && e.project !== entries[i - 1].project) {
-          st.addRun.run(entries[runStart].project, entries[runStart].index, i - runStart);
-          runStart = i;
-        }
+        if (e.index !== first + i) throw new StoreConflictError(`entries must be contiguous: index ${e.index} after ${first + i - 1}`);
+        keys[KIND_FILENAME][i] = nameKey(shared.seed, e.filename);
+        keys[KIND_SHA256][i] = digestKey(e.sha256);
+        keys[KIND_PROJECT][i] = nameKey(shared.seed, e.project);
       }
-      st.addRun.run(entries[runStart].project, entries[runStart].index, entries.length - runStart);
-      names.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      insertPairs(names, st.addFilename1, st.addFilenameN);
-      insertPairs(sortedByKey(shas), st.addSha1, st.addShaN);
+      indexKeys(first, keys);
     },
     async addCheckpoint(c: StoredCheckpoint) {
       st.addCheckpoint.run(c.size, c.hash, c.note, c.created);
@@ -384,6 +535,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   const cache = opts.cacheKiB ?? 16384;
   let writer: Db | undefined;
   let reader: Db | undefined;
+  let shared: IndexShared | undefined;
   try {
     writer = lock ? openDb(file, create, cache) : undefined;
     if (writer) {
@@ -391,7 +543,10 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
       if (!hasSchema) {
         if (!create) throw new StoreCorruptError(`${file} is not a distsum log store`);
         // Schema and its version in one transaction: a crash leaves an empty file or a whole schema.
-        writer.exec(`BEGIN IMMEDIATE; ${SCHEMA} INSERT INTO meta(key, value) VALUES ('schema', '${SCHEMA_VERSION}'); COMMIT;`);
+        const seed = randomBytes(16).toString('hex');
+        writer.exec(
+          `BEGIN IMMEDIATE; ${SCHEMA} INSERT INTO meta(key, value) VALUES ('schema', '${SCHEMA_VERSION}'), ('index_seed', '${seed}'); COMMIT;`,
+        );
       }
     }
     reader = openDb(file, false, Math.min(cache, 16384));
@@ -405,6 +560,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     if (version !== SCHEMA_VERSION) {
       throw new StoreCorruptError(`${file} has store schema ${JSON.stringify(version)}, this distsum reads ${SCHEMA_VERSION}`);
     }
+    const seedHex = reader.prepare("SELECT value FROM meta WHERE key = 'index_seed'").pluck().get();
+    if (typeof seedHex !== 'string' || !/^[0-9a-f]{32}$/.test(seedHex)) throw new StoreCorruptError(`${file} has no valid index seed`);
+    shared = { seed: Buffer.from(seedHex, 'hex'), filter: undefined };
     // The read connection can never write, whatever a caller does with its transaction.
     reader.pragma('query_only = ON');
     // Reads through a memory map: a lookup reads a ~50 KB entry bundle spread over overflow pages,
@@ -418,10 +576,21 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     throw wrap(file, e);
   }
 
-  const readOps = operations(reader);
+  const readOps = operations(reader, shared!);
   // A connection for resolving alerts when this process is not the writer, opened on first use.
   let sideWriter: Db | undefined;
-  const writeOps = writer ? operations(writer) : undefined;
+  const writeOps = writer ? operations(writer, shared!) : undefined;
+  if (writeOps) {
+    // Built once from the writer's connection, then kept current by its appends (see keyfilter.ts).
+    try {
+      shared!.filter = writeOps.buildFilter();
+    } catch (e) {
+      reader.close();
+      writer!.close();
+      lock?.close();
+      throw wrap(file, e);
+    }
+  }
   const readQueue = serializer();
   const writeQueue = serializer();
   let closed = false;

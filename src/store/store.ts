@@ -36,6 +36,12 @@ export interface EntryKeys {
   sha256: Uint8Array;
 }
 
+/** The store's lookup indexes. */
+export type IndexName = 'filename' | 'sha256' | 'project';
+
+/** The 32-bit keys an entry is indexed under, one per index. */
+export type IndexKeys = Record<IndexName, number>;
+
 /** A contiguous run of entries of one project: indexes first .. first+count-1. */
 export interface ProjectRun {
   first: number;
@@ -97,12 +103,22 @@ export interface ReadTx {
    * start and length are non-negative safe integers (RangeError otherwise).
    */
   readBundleSlice(n: number, start: number, length: number): Promise<Uint8Array | undefined>;
-  /** For each file name, the index of its entry, or undefined; in the order asked. */
-  findFilenames(filenames: string[]): Promise<(number | undefined)[]>;
+  /**
+   * For each file name, in the order asked, the indexes (ascending) of the entries that may have it:
+   * a superset (index keys are hashes), so callers check each entry's file name.
+   */
+  filenameCandidates(filenames: string[]): Promise<number[][]>;
   /** Indexes of entries that may have this sha256, ascending (a superset: callers check the entry). */
   findSha256(sha256: Uint8Array, limit: number): Promise<number[]>;
-  /** Runs of the project's entries with indexes > afterIndex (a run may start earlier), ascending. */
+  /**
+   * Runs of consecutive entries that may be the project's (a superset: callers check the entries),
+   * holding at most `limit` entries with indexes > afterIndex, ascending.
+   */
   findProject(project: string, afterIndex: number, limit: number): Promise<ProjectRun[]>;
+  /** The keys the indexes file `e` under (to check the indexes against the entries). */
+  indexKeys(e: EntryKeys): Promise<IndexKeys>;
+  /** Calls fn with every (key, index) pair of one index in ascending order; resolves with their number. */
+  scanIndex(name: IndexName, fn: (key: number, index: number) => void): Promise<number>;
   /** Alerts matching `q`, ascending id. */
   listAlerts(q: AlertQuery): Promise<StoredAlert[]>;
 }
@@ -115,8 +131,9 @@ export interface WriteTx extends ReadTx {
   /** Creates or replaces entry bundles (the partial one grows until full). */
   putBundles(bundles: StoredBundle[]): Promise<void>;
   /**
-   * Indexes new entries (ascending, contiguous indexes). Throws StoreConflictError when a file name
-   * or index is already indexed: the store itself refuses a second entry for a file name.
+   * Indexes new entries (ascending, contiguous indexes, below 2^32). Throws StoreConflictError when
+   * the indexes are not contiguous. One entry per file name is the log's rule, not the index's: the
+   * sequencer keeps it and `log audit` checks it.
    */
   indexEntries(entries: EntryKeys[]): Promise<void>;
   /** Records a signed checkpoint; throws StoreConflictError if one of that size exists. */

@@ -30,6 +30,23 @@ async function audit(dir: string) {
   }
 }
 
+// Edits, in place, the pair of entry `index` in the index runs of `kind` (0 file name, 1 sha256).
+function editPair(db: Database.Database, kind: number, index: number, edit: (page: Buffer, at: number) => void): void {
+  const runs = db.prepare('SELECT count, first_page AS firstPage FROM runs WHERE kind = ?').all(kind) as { count: number; firstPage: number }[];
+  for (const r of runs) {
+    for (let p = r.firstPage; p < r.firstPage + Math.ceil(r.count / 1024); p++) {
+      const page = db.prepare('SELECT data FROM run_pages WHERE id = ?').pluck().get(p) as Buffer;
+      for (let at = 0; at < page.length; at += 8) {
+        if (page.readUInt32LE(at + 4) !== index) continue;
+        edit(page, at);
+        db.prepare('UPDATE run_pages SET data = ? WHERE id = ?').run(page, p);
+        return;
+      }
+    }
+  }
+  throw new Error(`no pair of entry ${index} in index ${kind}`);
+}
+
 function withDb(dir: string, fn: (db: Database.Database) => void): void {
   const db = new Database(join(dir, 'log.db'));
   try {
@@ -93,13 +110,17 @@ test('a tampered tile, a missing bundle and missing index rows are found', async
     const tile = db.prepare('SELECT data FROM tiles WHERE level = 0 AND n = 0').pluck().get() as Buffer;
     tile[40] ^= 1;
     db.prepare('UPDATE tiles SET data = ? WHERE level = 0 AND n = 0').run(tile);
-    db.prepare('DELETE FROM by_sha256 WHERE idx = 7').run();
-    db.prepare('DELETE FROM by_filename WHERE idx = 9').run();
+    // Index pages hold little-endian uint32 (key, entry index) pairs: move entry 7's sha256 pair to
+    // an entry the tree does not have, and give entry 9's file-name pair another key.
+    editPair(db, 1, 7, (page, at) => page.writeUInt32LE(9999, at + 4));
+    editPair(db, 0, 9, (page, at) => page.writeUInt32LE((page.readUInt32LE(at) + 1) >>> 0, at));
   });
   let r = await audit(dir);
   assert.ok(r.problems.some((p) => /tile tile\/0\/000 in the store does not match/.test(p)), r.problems.join('\n'));
-  assert.ok(r.problems.includes('entry 7 is missing from the sha256 index'));
-  assert.ok(r.problems.some((p) => /^entry 9 \(.*\) is missing from the file-name index$/.test(p)));
+  assert.ok(r.problems.includes('entry 7 is missing from the sha256 index'), r.problems.join('\n'));
+  assert.ok(r.problems.includes('the sha256 index holds entry 9999, which is not in the tree'));
+  assert.ok(r.problems.includes('the file-name index files entry 9 under a key that is not its own'));
+  assert.equal(r.problems.filter((p) => /index/.test(p)).length, 3, r.problems.join('\n'));
   withDb(dir, (db) => db.prepare('DELETE FROM bundles WHERE n = 2').run());
   r = await audit(dir);
   assert.ok(r.problems.some((p) => /entry bundle 2: missing/.test(p)), r.problems.join('\n'));

@@ -9,7 +9,6 @@ import { base64Hashes, batchJson, lookupBatch, MAX_BATCH_NAMES, parseBatchReques
 import type { BatchSources } from '../../src/server/batchlookup.ts';
 import { batchSources } from '../../src/server/routes/lookup.ts';
 import { HttpError } from '../../src/server/httperror.ts';
-import { StoreCorruptError } from '../../src/store/errors.ts';
 import { recordHash } from '../../src/tlog/hash.ts';
 import { checkRecord } from '../../src/tlog/proof.ts';
 import { logFixture, manyEntries } from './support/fixture.ts';
@@ -121,19 +120,23 @@ test('lookupBatch: each entry bundle is read once for the batch', async () => {
   assert.deepEqual(reads, [0, 1, 2], 'bundles 0, 1 and 2, once each');
 });
 
-test('lookupBatch: an index that points a name at another entry is a store error, not an answer', async () => {
-  const { src } = counted({ findFilenames: async (names) => names.map(() => 3) });
-  await assert.rejects(lookupBatch(src, ['beta-1.0-0.tar.gz']), StoreCorruptError);
+test('lookupBatch: an index candidate that is another file is passed over, not answered', async () => {
+  const d = f.parts.deps;
+  const { src } = counted({ findFilenames: async (names) => Promise.all(names.map(async (n) => [3, ...(await d.findFilename(n))])) });
+  const b = await lookupBatch(src, ['beta-1.0-0.tar.gz', 'beta-1.1-5.tar.gz', 'missing.whl']);
+  assert.deepEqual(b.items.map((i) => i.found?.logged.index), [0, 5, undefined]);
+  const { src: only } = counted({ findFilenames: async (names) => names.map(() => [3]) });
+  assert.deepEqual((await lookupBatch(only, ['beta-1.0-0.tar.gz'])).items.map((i) => i.found), [undefined]);
 });
 
 test('batchSources: a batched index read when the deps offer one, else one read per name', async () => {
   const d = f.parts.deps;
   const single: string[] = [];
   const perName = batchSources({ ...d, findFilenames: undefined, findFilename: async (n) => (single.push(n), d.findFilename(n)) });
-  assert.deepEqual(await perName.findFilenames(['beta-1.0-1.tar.gz', 'x']), [1, undefined]);
+  assert.deepEqual(await perName.findFilenames(['beta-1.0-1.tar.gz', 'x']), [[1], []]);
   assert.deepEqual(single, ['beta-1.0-1.tar.gz', 'x']);
   const many: string[][] = [];
-  const batched = batchSources({ ...d, findFilenames: async (ns: string[]) => (many.push(ns), ns.map(() => 5)) });
-  assert.deepEqual(await batched.findFilenames(['a', 'b']), [5, 5]);
+  const batched = batchSources({ ...d, findFilenames: async (ns: string[]) => (many.push(ns), ns.map(() => [5])) });
+  assert.deepEqual(await batched.findFilenames(['a', 'b']), [[5], [5]]);
   assert.deepEqual(many, [['a', 'b']]);
 });

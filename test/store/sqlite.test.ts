@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import type { NewAlert, Store } from '../../src/store/store.ts';
+import type { NewAlert, ReadTx, Store } from '../../src/store/store.ts';
+import Database from 'better-sqlite3';
 import { StoreConflictError, StoreCorruptError, StoreIOError, StoreMissingError, WriterLockedError } from '../../src/store/errors.ts';
 import { ExitCode } from '../../src/errors.ts';
 
@@ -83,48 +84,100 @@ test('bundle slices: any byte range of the current data, shorter past its end; b
   assert.deepEqual(await s.readEach((tx) => tx.readBundleSlice(4, 4998, 5)), grown.subarray(4998, 5003));
 });
 
-test('entry indexes: file name, sha256 prefix and project runs; one entry per file name', async (t) => {
+test('entry indexes: candidates by file name, sha256 prefix and project', async (t) => {
   const s = writable(tmp(t));
   t.after(() => s.close());
   const e = (index: number, filename: string, project: string, sb: number) => ({ index, filename, project, sha256: sha(sb) });
   await s.readWrite((tx) => tx.indexEntries([e(0, 'a-1.tar.gz', 'a', 1), e(1, 'a-2.tar.gz', 'a', 2), e(2, 'b-1.tar.gz', 'b', 1), e(3, 'a-3.tar.gz', 'a', 3)]));
   await s.readWrite((tx) => tx.indexEntries([e(4, 'a-4.tar.gz', 'a', 4)]));
-  // Same first 6 bytes, different digest: a candidate the caller must check.
+  // Same first bytes, different digest: a candidate the caller must check.
   const near = sha(1);
   near[31] = 9;
   await s.readWrite((tx) => tx.indexEntries([e(5, 'c-1.tar.gz', 'c', 0)]).then(() => tx.indexEntries([{ index: 6, filename: 'c-2.tar.gz', project: 'c', sha256: near }])));
-  await s.readOnly(async (tx) => {
-    assert.deepEqual(await tx.findFilenames(['b-1.tar.gz', 'nope', 'a-4.tar.gz', 'b-1.tar.gz']), [2, undefined, 4, 2]);
-    // One name: the single-row query.
-    assert.deepEqual(await tx.findFilenames(['a-2.tar.gz']), [1]);
-    assert.deepEqual(await tx.findFilenames(['nope']), [undefined]);
-    assert.deepEqual(await tx.findFilenames([]), []);
-    // More names than one query takes.
+  const check = async (tx: ReadTx) => {
+    assert.deepEqual(await tx.filenameCandidates(['b-1.tar.gz', 'nope', 'a-4.tar.gz', 'b-1.tar.gz']), [[2], [], [4], [2]]);
+    assert.deepEqual(await tx.filenameCandidates([]), []);
     const many = Array.from({ length: 700 }, (_, i) => (i === 650 ? 'a-3.tar.gz' : `x${i}`));
-    const found = await tx.findFilenames(many);
-    assert.equal(found[650], 3);
-    assert.equal(found.filter((x) => x !== undefined).length, 1);
+    const found = await tx.filenameCandidates(many);
+    assert.deepEqual(found[650], [3]);
+    assert.equal(found.filter((x) => x.length > 0).length, 1);
     assert.deepEqual(await tx.findSha256(sha(1), 10), [0, 2, 6]);
     assert.deepEqual(await tx.findSha256(sha(1), 2), [0, 2]);
     assert.deepEqual(await tx.findSha256(sha(8), 10), []);
-    assert.deepEqual(await tx.findProject('a', -1, 10), [{ first: 0, count: 2 }, { first: 3, count: 1 }, { first: 4, count: 1 }]);
-    assert.deepEqual(await tx.findProject('a', 1, 10), [{ first: 3, count: 1 }, { first: 4, count: 1 }]);
-    assert.deepEqual(await tx.findProject('a', 0, 1), [{ first: 0, count: 2 }]);
+    assert.deepEqual(await tx.findProject('a', -1, 10), [{ first: 0, count: 2 }, { first: 3, count: 2 }]);
+    assert.deepEqual(await tx.findProject('a', 1, 10), [{ first: 3, count: 2 }]);
+    assert.deepEqual(await tx.findProject('a', 0, 2), [{ first: 1, count: 1 }, { first: 3, count: 1 }]);
     assert.deepEqual(await tx.findProject('zzz', -1, 10), []);
-  });
-  // A second entry for a file name is refused, and the whole transaction with it.
+  };
+  await s.readOnly(check);
+  // The writer's own connection (which rules names out through its filter first) agrees.
+  await s.readWrite(check);
+  // A transaction that fails indexes nothing.
   await assert.rejects(
     s.readWrite(async (tx) => {
       await tx.setMeta('k', 'v');
-      await tx.indexEntries([e(7, 'new.whl', 'n', 7), e(8, 'a-1.tar.gz', 'a', 8)]);
+      await tx.indexEntries([e(7, 'new.whl', 'n', 7)]);
+      throw new Error('boom');
     }),
-    StoreConflictError,
+    /boom/,
   );
   await s.readOnly(async (tx) => {
     assert.equal(await tx.getMeta('k'), undefined);
-    assert.deepEqual(await tx.findFilenames(['new.whl', 'a-1.tar.gz']), [undefined, 0]);
+    assert.deepEqual(await tx.filenameCandidates(['new.whl', 'a-1.tar.gz']), [[], [0]]);
   });
   await assert.rejects(s.readWrite((tx) => tx.indexEntries([e(9, 'q', 'q', 1), e(11, 'r', 'r', 1)])), /contiguous/);
+  await assert.rejects(s.readWrite((tx) => tx.indexEntries([e(2 ** 32, 'q', 'q', 1)])), RangeError);
+});
+
+test('entry indexes over many batches: runs merge, every entry stays findable, a reopened writer finds them too', async (t) => {
+  const dir = tmp(t);
+  let s = writable(dir);
+  const name = (i: number) => `proj${i % 97}-${i}.tar.gz`;
+  const shaOf = (i: number) => {
+    const b = new Uint8Array(32);
+    new DataView(b.buffer).setUint32(0, Math.imul(i, 2654435761) >>> 0);
+    b[31] = i & 255;
+    return b;
+  };
+  // Batch sizes from 1 to past a tier boundary, so runs of every tier form and merge.
+  const sizes = [1, 3, 700, 5000, 2, 9000, 4096, 1, 1, 1, 1, 20000, 13, 6000];
+  let next = 0;
+  for (const n of sizes) {
+    const batch = Array.from({ length: n }, (_, k) => ({ index: next + k, filename: name(next + k), project: `proj${(next + k) % 97}`, sha256: shaOf(next + k) }));
+    await s.readWrite((tx) => tx.indexEntries(batch));
+    next += n;
+  }
+  const probe = Array.from({ length: 400 }, (_, k) => Math.floor((k * next) / 400));
+  const verify = async (tx: ReadTx) => {
+    const got = await tx.filenameCandidates(probe.map(name));
+    probe.forEach((i, k) => assert.ok(got[k].includes(i), `entry ${i}`));
+    assert.ok((await tx.findSha256(shaOf(12345), 10)).includes(12345));
+    const runs = await tx.findProject('proj5', -1, 1e6);
+    const indexes = runs.flatMap((r) => Array.from({ length: r.count }, (_, k) => r.first + k));
+    for (let i = 5; i < next; i += 97) assert.ok(indexes.includes(i), `project entry ${i}`);
+    // Each index once per index, in ascending (key, index) order.
+    for (const ix of ['filename', 'sha256', 'project'] as const) {
+      const seen = new Uint8Array(next);
+      let prev = [-1, -1];
+      const count = await tx.scanIndex(ix, (key, index) => {
+        assert.ok(key > prev[0] || (key === prev[0] && index > prev[1]), `${ix} order`);
+        prev = [key, index];
+        seen[index]++;
+      });
+      assert.equal(count, next);
+      assert.ok(seen.every((c) => c === 1), ix);
+    }
+  };
+  await s.readOnly(verify);
+  await s.readWrite(verify);
+  const db = new Database(join(dir, 'log.db'), { readonly: true });
+  const runCount = db.prepare('SELECT count(*) FROM runs').pluck().get() as number;
+  db.close();
+  assert.ok(runCount <= 3 * 8, `${runCount} runs`);
+  await s.close();
+  s = writable(dir);
+  t.after(() => s.close());
+  await s.readWrite(verify);
 });
 
 test('alerts: dedup by key, filters, paging, resolve once', async (t) => {
@@ -233,7 +286,7 @@ test('a second writer is refused while the first holds the lock, in-process and 
   assert.throws(() => writable(dir), (e: unknown) => e instanceof WriterLockedError && e.exitCode === ExitCode.Usage && /another distsum process/.test((e as Error).message));
   // Readers need no lock.
   const reader = openSqliteStore(join(dir, 'log.db'));
-  assert.equal(await reader.readOnly((tx) => tx.getMeta('schema')), '1');
+  assert.equal(await reader.readOnly((tx) => tx.getMeta('schema')), '2');
   await assert.rejects(reader.readWrite(async () => undefined), StoreIOError);
   await reader.close();
   await first.close();

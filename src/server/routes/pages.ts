@@ -74,7 +74,7 @@ export function registerPageRoutes(app: App, deps: ServerDeps): void {
       }
       throw notFound(`no file with sha256 ${hex} is in the log`);
     }
-    if (q.length <= MAX_FILENAME && (await deps.findFilename(q)) !== undefined) return c.redirect(pathOf('/file/', q), 303);
+    if (q.length <= MAX_FILENAME && (await lookupFilename(deps, q)) !== undefined) return c.redirect(pathOf('/file/', q), 303);
     let project: string | undefined;
     try {
       project = projectName(q);

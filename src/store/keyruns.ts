@@ -1,0 +1,276 @@
+// The store's lookup indexes as sorted runs of (key, index) pairs, merged in tiers (a log-structured
+// merge tree). A B-tree insert per entry and index costs about 1.5 µs plus the pages it dirties; a
+// batch of entries sorted into one immutable run costs a sort and a memcpy, and merging runs of
+// similar size keeps their number logarithmic in the log's size. Pure: no I/O; src/store/sqlite.ts
+// keeps the pages.
+//
+// A key is 32 bits of a hash, so two values can share one: a lookup yields candidate indexes that
+// the caller checks against the entries. File names and projects are hashed with a secret per-store
+// key, so nobody can choose names that pile onto one index key.
+
+/** What a run indexes: entries by file name, by sha256 digest, by project. */
+export const KIND_FILENAME = 0;
+export const KIND_SHA256 = 1;
+export const KIND_PROJECT = 2;
+export type IndexKind = typeof KIND_FILENAME | typeof KIND_SHA256 | typeof KIND_PROJECT;
+export const INDEX_KINDS: readonly IndexKind[] = [KIND_FILENAME, KIND_SHA256, KIND_PROJECT];
+
+/** Pairs per stored page (8 KiB of little-endian uint32 key, index). */
+export const PAGE_PAIRS = 1024;
+
+/** Entry indexes are stored in 32 bits: the largest index a run can hold. */
+export const MAX_INDEXED = 2 ** 32 - 1;
+
+/** Runs of one kind merge when this many fall in one tier. */
+export const MERGE_FANOUT = 4;
+
+/** Runs smaller than this are all in tier 0. */
+export const TIER_BASE = 4096;
+
+/**
+ * A sorted run: `pairs` interleaves key and index ([k0, i0, k1, i1, ...]) in ascending (key, index)
+ * order, with no pair twice.
+ */
+export type Pairs = Uint32Array;
+
+const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function rotl(x: number, b: number): number {
+  return (x << b) | (x >>> (32 - b));
+}
+
+/**
+ * The key of a file name or project name: HalfSipHash-1-3 (the 32-bit SipHash variant the Linux
+ * kernel uses for hash tables) keyed by the first 8 bytes of the store's secret 16-byte seed, over
+ * the UTF-16LE code units of `value`. A keyed function, so nobody who lacks the seed can choose names
+ * that share a key; several times cheaper than SHA-256 for a short name.
+ */
+export function nameKey(seed: Uint8Array, value: string): number {
+  if (seed.length !== 16) throw new RangeError('keyruns: the seed must be 16 bytes');
+  const k0 = seed[0] | (seed[1] << 8) | (seed[2] << 16) | (seed[3] << 24);
+  const k1 = seed[4] | (seed[5] << 8) | (seed[6] << 16) | (seed[7] << 24);
+  let v0 = k0;
+  let v1 = k1;
+  let v2 = 0x6c796765 ^ k0;
+  let v3 = 0x74656462 ^ k1;
+  const n = value.length;
+  const whole = n & ~1;
+  for (let i = 0; i < whole; i += 2) {
+    const m = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 16);
+    v3 ^= m;
+    // One SipRound (c = 1).
+    v0 = (v0 + v1) | 0;
+    v1 = rotl(v1, 5) ^ v0;
+    v0 = rotl(v0, 16);
+    v2 = (v2 + v3) | 0;
+    v3 = rotl(v3, 8) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = rotl(v3, 7) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = rotl(v1, 13) ^ v2;
+    v2 = rotl(v2, 16);
+    v0 ^= m;
+  }
+  // The last block: the byte length in the top byte, the odd code unit (if any) below.
+  const b = (((2 * n) & 0xff) << 24) | (n & 1 ? value.charCodeAt(n - 1) : 0);
+  v3 ^= b;
+  for (let r = 0; r < 4; r++) {
+    // One round for the last block, then three (d = 3) after marking the end.
+    if (r === 1) {
+      v0 ^= b;
+      v2 ^= 0xff;
+    }
+    v0 = (v0 + v1) | 0;
+    v1 = rotl(v1, 5) ^ v0;
+    v0 = rotl(v0, 16);
+    v2 = (v2 + v3) | 0;
+    v3 = rotl(v3, 8) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = rotl(v3, 7) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = rotl(v1, 13) ^ v2;
+    v2 = rotl(v2, 16);
+  }
+  return (v1 ^ v3) >>> 0;
+}
+
+/** The key of a sha256 digest (32 bytes): its first 4 bytes, big-endian. */
+export function digestKey(sha256: Uint8Array): number {
+  if (sha256.length !== 32) throw new RangeError('keyruns: a sha256 digest is 32 bytes');
+  return ((sha256[0] << 24) | (sha256[1] << 16) | (sha256[2] << 8) | sha256[3]) >>> 0;
+}
+
+/**
+ * The run of entries first, first+1, ... whose keys are `keys` (keys[i] belongs to entry first+i).
+ * Throws RangeError when an index would exceed MAX_INDEXED.
+ */
+export function runOf(keys: Uint32Array, first: number): Pairs {
+  const n = keys.length;
+  if (!Number.isSafeInteger(first) || first < 0 || first + n - 1 > MAX_INDEXED) {
+    throw new RangeError(`keyruns: entries ${first}..${first + n - 1} do not fit 32-bit indexes`);
+  }
+  const out = new Uint32Array(2 * n);
+  if (n < 2 ** 21) {
+    // key * 2^21 + i is exact in a double, and a typed-array sort of numbers is several times faster
+    // than sorting an index array with a comparator; i orders equal keys by index.
+    const order = new Float64Array(n);
+    for (let i = 0; i < n; i++) order[i] = keys[i] * 2 ** 21 + i;
+    order.sort();
+    for (let j = 0; j < n; j++) {
+      const i = order[j] % 2 ** 21;
+      out[2 * j] = keys[i];
+      out[2 * j + 1] = first + i;
+    }
+    return out;
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
+  order.forEach((i, j) => {
+    out[2 * j] = keys[i];
+    out[2 * j + 1] = first + i;
+  });
+  return out;
+}
+
+/** The stored bytes of a page (little-endian uint32 pairs), sharing memory on little-endian hosts. */
+export function pageBytes(pairs: Pairs): Uint8Array {
+  if (LE) return new Uint8Array(pairs.buffer, pairs.byteOffset, pairs.byteLength);
+  const out = new Uint8Array(pairs.byteLength);
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < pairs.length; i++) v.setUint32(4 * i, pairs[i], true);
+  return out;
+}
+
+/**
+ * The little-endian uint32s in `bytes` (a page or a fence). Throws RangeError when `bytes` is not a
+ * whole number of them. The result may share memory with `bytes`.
+ */
+export function uint32sOf(bytes: Uint8Array): Uint32Array {
+  if (bytes.length % 4 !== 0) throw new RangeError(`keyruns: ${bytes.length} bytes are not whole uint32s`);
+  if (LE && bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const out = new Uint32Array(bytes.length / 4);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let i = 0; i < out.length; i++) out[i] = v.getUint32(4 * i, true);
+  return out;
+}
+
+/**
+ * The pairs of a stored page. Throws RangeError when `bytes` is not a whole number of pairs. The
+ * result may share memory with `bytes` (copy before keeping it past the bytes' lifetime).
+ */
+export function pagePairs(bytes: Uint8Array): Pairs {
+  if (bytes.length % 8 !== 0) throw new RangeError(`keyruns: a page of ${bytes.length} bytes is not whole pairs`);
+  return uint32sOf(bytes);
+}
+
+/** The first key of each PAGE_PAIRS-pair page of `pairs`: the run's fence, for finding pages. */
+export function fenceOf(pairs: Pairs): Uint32Array {
+  const pages = Math.ceil(pairs.length / (2 * PAGE_PAIRS));
+  const fence = new Uint32Array(pages);
+  for (let p = 0; p < pages; p++) fence[p] = pairs[2 * p * PAGE_PAIRS];
+  return fence;
+}
+
+/**
+ * The pages of a run that can hold `key`, as [from, to): the last page starting below key (a run
+ * of equal keys may begin there) through the last page starting at key.
+ */
+export function pagesFor(fence: Uint32Array, key: number): [number, number] {
+  // lo = number of pages whose first key is < key; hi = number whose first key is <= key.
+  let lo = 0;
+  let hi = fence.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (fence[m] < key) lo = m + 1;
+    else hi = m;
+  }
+  let end = lo;
+  while (end < fence.length && fence[end] === key) end++;
+  return [Math.max(0, lo - 1), end];
+}
+
+/** Appends to `out` the index of every pair in `page` with this key, ascending. */
+export function matchesIn(page: Pairs, key: number, out: number[]): void {
+  let lo = 0;
+  let hi = page.length / 2;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (page[2 * m] < key) lo = m + 1;
+    else hi = m;
+  }
+  for (let i = lo; 2 * i < page.length && page[2 * i] === key; i++) out.push(page[2 * i + 1]);
+}
+
+/** The tier of a run of `count` pairs: 0 below TIER_BASE, then one per factor of MERGE_FANOUT. */
+export function tierOf(count: number): number {
+  let t = 0;
+  for (let c = count; c >= TIER_BASE; c = Math.floor(c / MERGE_FANOUT)) t++;
+  return t;
+}
+
+/**
+ * Which runs to merge next, given every run of one kind (id and pair count): all runs of the lowest
+ * tier holding MERGE_FANOUT or more, or undefined when no tier does. Merging until this returns
+ * undefined leaves fewer than MERGE_FANOUT runs per tier, so a log of N entries has
+ * O(MERGE_FANOUT * log(N)) runs per kind and each pair is rewritten O(log(N)) times.
+ */
+export function runsToMerge(runs: readonly { id: number; count: number }[]): number[] | undefined {
+  const byTier = new Map<number, number[]>();
+  for (const r of runs) {
+    const t = tierOf(r.count);
+    const list = byTier.get(t);
+    if (list) list.push(r.id);
+    else byTier.set(t, [r.id]);
+  }
+  const full = [...byTier].filter(([, ids]) => ids.length >= MERGE_FANOUT).sort((a, b) => a[0] - b[0]);
+  return full.length > 0 ? full[0][1] : undefined;
+}
+
+/**
+ * Merges sorted runs, each read page by page through `next` (undefined at its end), into one run
+ * handed to `emit` in pages of PAGE_PAIRS pairs (the last may be shorter). A pair present in
+ * several inputs is emitted once. Memory is one page per input and one output page.
+ */
+export function mergeRuns(sources: (() => Pairs | undefined)[], emit: (page: Pairs) => void): number {
+  const pages: (Pairs | undefined)[] = sources.map((s) => s());
+  const pos = sources.map(() => 0);
+  let out = new Uint32Array(2 * PAGE_PAIRS);
+  let n = 0;
+  let total = 0;
+  let lastKey = -1;
+  let lastIdx = -1;
+  for (;;) {
+    let best = -1;
+    let bk = 0;
+    let bi = 0;
+    for (let s = 0; s < pages.length; s++) {
+      let p = pages[s];
+      while (p !== undefined && pos[s] >= p.length) {
+        p = pages[s] = sources[s]();
+        pos[s] = 0;
+      }
+      if (p === undefined) continue;
+      const k = p[pos[s]];
+      const i = p[pos[s] + 1];
+      if (best < 0 || k < bk || (k === bk && i < bi)) {
+        best = s;
+        bk = k;
+        bi = i;
+      }
+    }
+    if (best < 0) break;
+    pos[best] += 2;
+    if (bk === lastKey && bi === lastIdx) continue;
+    lastKey = bk;
+    lastIdx = bi;
+    out[2 * n] = bk;
+    out[2 * n + 1] = bi;
+    total++;
+    if (++n === PAGE_PAIRS) {
+      emit(out);
+      out = new Uint32Array(2 * PAGE_PAIRS);
+      n = 0;
+    }
+  }
+  if (n > 0) emit(out.subarray(0, 2 * n));
+  return total;
+}
