@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { createDataDir, openDataDir } from '../src/log/datadir.ts';
-import { jsonLinesItems, runImport } from '../src/log/import.ts';
+import { runImport } from '../src/log/import.ts';
+import { jsonLinesChunks } from '../src/log/importthread.ts';
 import { auditLog } from '../src/log/audit.ts';
 import { DEFAULT_BATCH } from '../src/log/sequencer.ts';
 
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     const rssBefore = process.memoryUsage().rss;
     const start = performance.now();
     const cpu0 = process.cpuUsage();
-    const summary = await runImport((c) => log.writer!.append(c), jsonLinesItems(createReadStream(input, { highWaterMark: 1 << 20 }), input), {
+    const summary = await runImport((b) => log.writer!.appendBatch(b), jsonLinesChunks(createReadStream(input, { highWaterMark: 1 << 20 }), input, log.writer!.keySeed, { chunkClaims: BATCH }), {
       strict: false,
       batch: BATCH,
       onProblem: (p) => {

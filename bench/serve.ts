@@ -22,7 +22,8 @@ import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { build } from 'esbuild';
 import { createDataDir, openDataDir } from '../src/log/datadir.ts';
-import { jsonLinesItems, runImport } from '../src/log/import.ts';
+import { runImport } from '../src/log/import.ts';
+import { jsonLinesChunks } from '../src/log/importthread.ts';
 import { TILE_WIDTH, entriesPath, tilePath } from '../src/tlog/tile.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -91,7 +92,7 @@ async function buildLog(dir: string, work: string): Promise<void> {
   await createDataDir(dir, 'bench.example/log', new Date());
   const log = await openDataDir(dir, { writer: true, now: () => new Date() });
   try {
-    await runImport((c) => log.writer!.append(c), jsonLinesItems(createReadStream(input, { highWaterMark: 1 << 20 }), input), {
+    await runImport((b) => log.writer!.appendBatch(b), jsonLinesChunks(createReadStream(input, { highWaterMark: 1 << 20 }), input, log.writer!.keySeed), {
       strict: false,
       onProblem: (p) => {
         throw new Error(`${p.where}: ${p.message}`);

@@ -19,10 +19,12 @@ import { resolveDataDir } from '../config/paths.ts';
 import { createDataDir, openDataDir } from '../log/datadir.ts';
 import type { OpenLog } from '../log/datadir.ts';
 import { auditLog } from '../log/audit.ts';
-import { MAX_JSON_DOCUMENT, jsonApiFileItems, jsonApiFiles, jsonApiItems, jsonLinesItems, runImport } from '../log/import.ts';
-import type { ImportItem, ImportProblem } from '../log/import.ts';
-import { DEFAULT_BATCH } from '../log/sequencer.ts';
-import type { Claim, Outcome } from '../log/sequencer.ts';
+import { MAX_JSON_DOCUMENT, chunksOf, jsonApiFileItems, jsonApiFiles, jsonApiItems, runImport } from '../log/import.ts';
+import type { ImportChunk, ImportProblem } from '../log/import.ts';
+import { jsonLinesChunks } from '../log/importthread.ts';
+import { CONFLICT, DEFAULT_BATCH } from '../log/sequencer.ts';
+import { filenameOf } from '../log/claims.ts';
+import type { ClaimBatch } from '../log/claims.ts';
 import { parseCheckpoint } from '../tlog/checkpoint.ts';
 import { openNote } from '../tlog/note.ts';
 import { registerFollow } from './follow.ts';
@@ -204,31 +206,41 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
   const fingerprints = new Map<string, string>();
   let readings = 0;
 
-  async function* items(): AsyncGenerator<ImportItem[]> {
+  // Input as packed claims keyed for the store (seed): JSON lines are parsed in a worker thread.
+  async function* chunks(seed: Uint8Array): AsyncGenerator<ImportChunk> {
     const reading = ++readings;
+    const batch = o.batch ?? DEFAULT_BATCH;
     if (o.format === 'pypi-json') {
       if (useStdin) {
         stdinDocument ??= await readStdinDocument(ctx);
-        yield jsonApiItems(stdinDocument, 'stdin');
+        yield* chunksOf(
+          (async function* () {
+            yield jsonApiItems(stdinDocument, 'stdin');
+          })(),
+          seed,
+          batch,
+        );
         return;
       }
       for (const f of files) {
         await unchangedSinceFirstReading(f, reading);
-        yield* jsonApiFileItems([f], reading === 1 ? onBytes : undefined);
+        yield* chunksOf(jsonApiFileItems([f], reading === 1 ? onBytes : undefined), seed, batch);
       }
       return;
     }
+    const lines = (input: AsyncIterable<Uint8Array>, name: string, count?: (n: number) => void) =>
+      jsonLinesChunks(input, name, seed, { chunkClaims: batch, onBytes: count });
     if (spool) {
-      yield* jsonLinesItems(createReadStream(spool.path, { highWaterMark: 1 << 20 }), 'stdin');
+      yield* lines(createReadStream(spool.path, { highWaterMark: 1 << 20 }), 'stdin');
       return;
     }
     if (useStdin) {
-      yield* jsonLinesItems(ctx.stdin as AsyncIterable<Uint8Array>, 'stdin');
+      yield* lines(ctx.stdin as AsyncIterable<Uint8Array>, 'stdin');
       return;
     }
     for (const f of files) {
       await unchangedSinceFirstReading(f, reading);
-      yield* jsonLinesItems(createReadStream(f, { highWaterMark: 1 << 20 }), f, reading === 1 ? onBytes : undefined);
+      yield* lines(createReadStream(f, { highWaterMark: 1 << 20 }), f, reading === 1 ? onBytes : undefined);
     }
   }
 
@@ -247,7 +259,7 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
 
   const problems: ImportProblem[] = [];
   let problemCount = 0;
-  const conflicts: { claim: Claim; outcome: Outcome }[] = [];
+  const conflicts: { filename: string; source: string; index: number; alertId?: number }[] = [];
   let conflictCount = 0;
   const onProblem = (p: ImportProblem) => {
     problemCount++;
@@ -262,18 +274,20 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
   try {
     const writer = l.writer!;
     // Wrap append to see each conflict with the claim that caused it.
-    const append = async (claims: Claim[]) => {
-      const outcomes = await writer.append(claims);
-      outcomes.forEach((outcome, k) => {
-        if (outcome.status !== 'conflict') return;
+    const append = async (b: ClaimBatch) => {
+      const outcomes = await writer.appendBatch(b);
+      for (let k = 0; k < b.count; k++) {
+        if (outcomes.status[k] !== CONFLICT) continue;
         conflictCount++;
-        if (conflicts.length < MAX_LISTED) conflicts.push({ claim: claims[k], outcome });
-      });
+        if (conflicts.length < MAX_LISTED) {
+          conflicts.push({ filename: filenameOf(b, k), source: b.source(k), index: outcomes.index[k], alertId: outcomes.alertIds.get(k) });
+        }
+      }
       return outcomes;
     };
     bar = startProgress(ctx, 'importing', total, { enabled: o.progress && !o.json, minBytes: 4 << 20 });
     try {
-      summary = await runImport(append, items, { strict: o.strict ?? false, batch: o.batch, onProblem });
+      summary = await runImport(append, () => chunks(writer.keySeed), { strict: o.strict ?? false, batch: o.batch, onProblem });
     } catch (e) {
       // --strict refused the input: machines still get the list of what is wrong.
       if (o.json && problemCount > 0) printJson(ctx, { error: (e as Error).message, malformed: problemCount, problems });
@@ -292,11 +306,11 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
       ...summary,
       treeSize: size,
       problems: problems.map((p) => ({ where: p.where, message: p.message })),
-      conflicts: conflicts.map(({ claim, outcome }) => ({ filename: claim.entry.filename, index: outcome.index, source: claim.source, alertId: outcome.status === 'conflict' ? outcome.alertId ?? null : null })),
+      conflicts: conflicts.map((c) => ({ filename: c.filename, index: c.index, source: c.source, alertId: c.alertId ?? null })),
     });
   } else {
-    for (const { claim, outcome } of conflicts) {
-      err(ctx, `distsum: hash-changed: ${safeText(claim.entry.filename)} is entry ${outcome.index} with other digests than claimed by ${safeText(claim.source)}`);
+    for (const c of conflicts) {
+      err(ctx, `distsum: hash-changed: ${safeText(c.filename)} is entry ${c.index} with other digests than claimed by ${safeText(c.source)}`);
     }
     if (conflictCount > conflicts.length) err(ctx, `distsum: ... and ${conflictCount - conflicts.length} more conflicts`);
     if (problemCount > problems.length) err(ctx, `distsum: ... and ${problemCount - problems.length} more malformed records`);

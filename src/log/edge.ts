@@ -149,11 +149,12 @@ function trailingOnes(n: number): number {
 /**
  * Appends `records` (entry bytes, each at most 65535 bytes) to the tree described by `edge` and
  * returns the new edge, its root and the changed tiles and bundles. Stored hashes produced whose
- * index is in `keep` are returned too (for a consistency proof against the old tree). Pure: the
+ * index is in `keep` are returned too (for a consistency proof against the old tree). `leaves`, when
+ * given, holds each record's leaf hash (recordHash), computed beforehand. Pure: the
  * input edge is unchanged. Produces exactly the stored hashes of tlog's storedHashesForRecordHash,
  * keeping the edge as a stack of subtree hashes by level (a compact range) instead of reading them.
  */
-export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySet<number> = new Set()): Growth {
+export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySet<number> = new Set(), leaves?: readonly Hash[]): Growth {
   const kept = new Map<number, Hash>();
   // stack[l]: hash of the level-l complete subtree on the edge, when bit l of the size is set.
   const stack: (Hash | undefined)[] = [];
@@ -197,8 +198,9 @@ export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySe
   let n = edge.size;
   let stored = storedHashIndex(0, n); // where record n's leaf hash goes
   const keepAny = keep.size > 0;
-  for (const rec of records) {
-    let h = recordHash(rec);
+  for (let r = 0; r < records.length; r++) {
+    const rec = records[r];
+    let h = leaves === undefined ? recordHash(rec) : leaves[r];
     if (keepAny && keep.has(stored)) kept.set(stored, h);
     emit(0, h);
     const m = trailingOnes(n);

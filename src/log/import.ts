@@ -10,8 +10,10 @@ import { InputError, UsageError } from '../errors.ts';
 import { entryProblem } from './entry.ts';
 import type { Entry } from './entry.ts';
 import { MAX_IMPORT_LINE, parseImportLine } from './importline.ts';
-import { DEFAULT_BATCH } from './sequencer.ts';
-import type { Claim, Outcome } from './sequencer.ts';
+import { APPENDED, DEFAULT_BATCH, PRESENT } from './sequencer.ts';
+import type { BatchOutcomes } from './sequencer.ts';
+import { concatBatches, packClaims, sliceBatch } from './claims.ts';
+import type { Claim, ClaimBatch } from './claims.ts';
 
 /** A piece of input that could not be used, and where it is ("file.jsonl:12"). */
 export interface ImportProblem {
@@ -19,8 +21,14 @@ export interface ImportProblem {
   message: string;
 }
 
-/** One unit of parsed input: a claim, or a problem in place of one. */
-export type ImportItem = { claim: Claim } | { problem: ImportProblem };
+/** One unit of parsed input: a claim (with its line, for JSON lines), or a problem in place of one. */
+export type ImportItem = { claim: Claim; line?: number } | { problem: ImportProblem };
+
+/** Parsed input in bulk: a batch of claims and the problems of the input between them. */
+export interface ImportChunk {
+  batch: ClaimBatch;
+  problems: ImportProblem[];
+}
 
 /** What an import did. */
 export interface ImportSummary {
@@ -76,7 +84,7 @@ export function jsonLinesParser(name: string): JsonLinesParser {
     if (text === undefined) return { problem: { where: `${name}:${line}`, message: 'not valid UTF-8' } };
     if (text.trim() === '') return undefined;
     try {
-      return { claim: { entry: parseImportLine(text), source: `${name}:${line}` } };
+      return { claim: { entry: parseImportLine(text), source: `${name}:${line}` }, line };
     } catch (e) {
       return { problem: { where: `${name}:${line}`, message: (e as Error).message } };
     }
@@ -197,6 +205,32 @@ export async function* jsonApiFileItems(files: string[], onBytes?: (n: number) =
   }
 }
 
+/**
+ * Items as chunks: the claims of up to `chunkClaims` items packed (with the index keys of a store
+ * whose keySeed is `seed`) with the problems among them.
+ */
+export async function* chunksOf(items: AsyncIterable<ImportItem[]>, seed: Uint8Array, chunkClaims = DEFAULT_BATCH): AsyncGenerator<ImportChunk> {
+  let claims: Claim[] = [];
+  let problems: ImportProblem[] = [];
+  const flush = (): ImportChunk => {
+    const c = { batch: packClaims(claims, seed), problems };
+    claims = [];
+    problems = [];
+    return c;
+  };
+  for await (const chunk of items) {
+    for (const it of chunk) {
+      if ('claim' in it) {
+        claims.push(it.claim);
+        if (claims.length >= chunkClaims) yield flush();
+      } else {
+        problems.push(it.problem);
+      }
+    }
+  }
+  if (claims.length > 0 || problems.length > 0) yield flush();
+}
+
 /** Options of runImport. */
 export interface ImportOptions {
   /** Refuse the whole input if anything is malformed (checked before the first append). */
@@ -209,105 +243,94 @@ export interface ImportOptions {
   onAppended?: (s: ImportSummary) => void;
 }
 
-function tally(s: ImportSummary, outcomes: Outcome[]): void {
-  for (const o of outcomes) {
-    if (o.status === 'appended') s.appended++;
-    else if (o.status === 'present') s.present++;
-    else {
-      s.conflicts++;
-      if (o.alertId !== undefined) s.alerts++;
-    }
+function tally(s: ImportSummary, o: BatchOutcomes): void {
+  for (let i = 0; i < o.status.length; i++) {
+    if (o.status[i] === APPENDED) s.appended++;
+    else if (o.status[i] === PRESENT) s.present++;
+    else s.conflicts++;
   }
+  s.alerts += o.alertIds.size;
 }
 
 /** Input that can be read more than once (files), each call reading it from the start. */
-export type Rereadable = () => AsyncIterable<ImportItem[]>;
+export type Rereadable = () => AsyncIterable<ImportChunk>;
 
 /**
- * Appends the claims of `items` through `append` (the log writer's). Non-strict: problems are
- * reported and skipped while appending in batches. Strict: everything is read first; any problem
- * throws InputError (after reporting them all) and nothing is appended. Strict over Rereadable
- * input reads it twice, checking first and appending second, so memory does not grow with the
- * input; over a one-time iterable it keeps the claims in memory between the two steps.
+ * Appends the claims of `chunks` through `append` (the log writer's appendBatch), in batches of
+ * about `batch` claims. Non-strict: problems are reported and skipped while appending. Strict:
+ * everything is read first; any problem throws InputError (after reporting them all) and nothing is
+ * appended. Strict over Rereadable input reads it twice, checking first and appending second, so
+ * memory does not grow with the input; over a one-time iterable it keeps the (packed) claims in
+ * memory between the two steps.
  */
 export async function runImport(
-  append: (claims: Claim[]) => Promise<Outcome[]>,
-  items: AsyncIterable<ImportItem[]> | Rereadable,
+  append: (batch: ClaimBatch) => Promise<BatchOutcomes>,
+  chunks: AsyncIterable<ImportChunk> | Rereadable,
   opts: ImportOptions,
 ): Promise<ImportSummary> {
   const batch = opts.batch ?? DEFAULT_BATCH;
   const s: ImportSummary = { claims: 0, appended: 0, present: 0, conflicts: 0, alerts: 0, malformed: 0 };
-  let pending: Claim[] = [];
+  let pending: ClaimBatch[] = [];
+  let pendingCount = 0;
   const flush = async () => {
-    const claims = pending;
+    if (pendingCount === 0) return;
+    const b = concatBatches(pending);
     pending = [];
-    tally(s, await append(claims));
+    pendingCount = 0;
+    tally(s, await append(b));
     opts.onAppended?.({ ...s });
   };
+  // Queues a batch's claims, appending whenever `batch` of them are queued.
+  const add = async (b: ClaimBatch) => {
+    for (let from = 0; from < b.count; ) {
+      const k = Math.min(b.count - from, batch - pendingCount);
+      pending.push(from === 0 && k === b.count ? b : sliceBatch(b, from, from + k));
+      pendingCount += k;
+      from += k;
+      s.claims += k;
+      if (pendingCount >= batch) await flush();
+    }
+  };
+  const report = (problems: ImportProblem[]) => {
+    for (const p of problems) {
+      s.malformed++;
+      opts.onProblem(p);
+    }
+  };
   const refuse = () => new InputError(`${s.malformed} malformed input record${s.malformed === 1 ? '' : 's'}; nothing was imported (--strict)`);
-  if (opts.strict && typeof items === 'function') {
+  if (opts.strict && typeof chunks === 'function') {
     let claims = 0;
-    for await (const chunk of items()) {
-      for (const it of chunk) {
-        if ('claim' in it) claims++;
-        else {
-          s.malformed++;
-          opts.onProblem(it.problem);
-        }
-      }
+    for await (const c of chunks()) {
+      claims += c.batch.count;
+      report(c.problems);
     }
     if (s.malformed > 0) throw refuse();
     // The second reading must be the input the first one checked (the caller's Rereadable
     // guards against files that change in between); a problem now still stops the import.
-    for await (const chunk of items()) {
-      for (const it of chunk) {
-        if (!('claim' in it)) throw new InputError(`${it.problem.where} changed while it was imported: ${it.problem.message}`);
-        pending.push(it.claim);
-        s.claims++;
-        if (pending.length >= batch) await flush();
-      }
+    for await (const c of chunks()) {
+      if (c.problems.length > 0) throw new InputError(`${c.problems[0].where} changed while it was imported: ${c.problems[0].message}`);
+      await add(c.batch);
     }
-    if (pending.length > 0) await flush();
+    await flush();
     if (s.claims !== claims) throw new InputError(`the input changed while it was imported (${claims} records when checked, ${s.claims} when appended)`);
     return s;
   }
-  if (typeof items === 'function') items = items();
+  if (typeof chunks === 'function') chunks = chunks();
   if (opts.strict) {
-    const all: Claim[] = [];
-    for await (const chunk of items) {
-      for (const it of chunk) {
-        if ('claim' in it) all.push(it.claim);
-        else {
-          s.malformed++;
-          opts.onProblem(it.problem);
-        }
-      }
+    const all: ClaimBatch[] = [];
+    for await (const c of chunks) {
+      all.push(c.batch);
+      report(c.problems);
     }
     if (s.malformed > 0) throw refuse();
-    s.claims = all.length;
-    for (let i = 0; i < all.length; i += batch) {
-      pending = all.slice(i, i + batch);
-      await flush();
-    }
+    for (const b of all) await add(b);
+    await flush();
     return s;
   }
-  for await (const chunk of items) {
-    for (const it of chunk) {
-      if ('claim' in it) {
-        pending.push(it.claim);
-        s.claims++;
-      } else {
-        s.malformed++;
-        opts.onProblem(it.problem);
-      }
-    }
-    while (pending.length >= batch) {
-      const rest = pending.slice(batch);
-      pending.length = batch;
-      await flush();
-      pending = rest;
-    }
+  for await (const c of chunks) {
+    report(c.problems);
+    await add(c.batch);
   }
-  if (pending.length > 0) await flush();
+  await flush();
   return s;
 }

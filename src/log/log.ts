@@ -14,7 +14,8 @@ import { edgeReads, edgeRoot, loadEdge, mapHashReader } from './edge.ts';
 import { entryReader, findFilenames, readStoredHashes } from './reads.ts';
 import type { LoggedEntry } from './reads.ts';
 import { startSequencer } from './sequencer.ts';
-import type { Claim, Outcome, SequencerOptions } from './sequencer.ts';
+import type { BatchOutcomes, Claim, Outcome, SequencerOptions } from './sequencer.ts';
+import type { ClaimBatch } from './claims.ts';
 
 /** Store metadata keys the log owns. */
 export const META = { origin: 'origin', verifierKey: 'verifier_key', created: 'created' } as const;
@@ -194,6 +195,10 @@ export function logReader(store: Store, info: LogInfo): LogReader {
 export interface LogWriter extends LogReader {
   /** See Sequencer.append. */
   append(claims: Claim[]): Promise<Outcome[]>;
+  /** See Sequencer.appendBatch. */
+  appendBatch(batch: ClaimBatch): Promise<BatchOutcomes>;
+  /** The secret key of the store's index keys, for packing claims (ClaimBatch) elsewhere. */
+  readonly keySeed: Uint8Array;
   /** Records alerts (deduplicated by key); returns new ids, undefined for known conditions. */
   addAlerts(alerts: NewAlert[]): Promise<(number | undefined)[]>;
   /** Marks an alert resolved now; false when it does not exist or was resolved already. */
@@ -250,6 +255,8 @@ export async function openLogWriter(
   return {
     ...logReader(store, info),
     append: (claims) => seq.append(claims),
+    appendBatch: (batch) => seq.appendBatch(batch),
+    keySeed: store.keySeed,
     addAlerts: (alerts) => seq.addAlerts(alerts),
     resolveAlert: (id) => store.resolveAlert(id, opts.now().toISOString()),
     size: () => seq.state().edge.size,

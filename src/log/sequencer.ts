@@ -13,14 +13,16 @@ import { formatCheckpoint } from '../tlog/checkpoint.ts';
 import { signNote } from '../tlog/note.ts';
 import type { Signer } from '../tlog/note.ts';
 import { checkTree, proveTree, treeProofIndexes } from '../tlog/proof.ts';
-import type { EntryKeys, NewAlert, Store, WriteTx } from '../store/store.ts';
+import type { NewAlert, Store, WriteTx } from '../store/store.ts';
 import { SecurityError } from '../errors.ts';
-import { encodeEntry, sameFile } from './entry.ts';
+import { sameFile } from './entry.ts';
 import type { Entry } from './entry.ts';
+import { entryOf, filenameOf, leafOf, packClaims, recordOf } from './claims.ts';
+import type { Claim, ClaimBatch } from './claims.ts';
 import { growEdge, mapHashReader } from './edge.ts';
 import type { TreeEdge } from './edge.ts';
 import { hashChangedAlert } from './alerts.ts';
-import { entryReader, findFilenames, readStoredHashes } from './reads.ts';
+import { entryReader, readStoredHashes } from './reads.ts';
 
 /**
  * Claims per batch by default: large enough that the per-batch costs (fsync, signature, partial
@@ -28,12 +30,7 @@ import { entryReader, findFilenames, readStoredHashes } from './reads.ts';
  */
 export const DEFAULT_BATCH = 16_384;
 
-/** A claim that a file exists with these digests, and where the claim came from (for alerts). */
-export interface Claim {
-  entry: Entry;
-  /** Where the claim was seen: "import file.jsonl:12", an index URL, ... */
-  source: string;
-}
+export type { Claim } from './claims.ts';
 
 /** What became of one claim. `index` is the file's entry in the log (new or earlier). */
 export type Outcome =
@@ -62,6 +59,21 @@ export interface SequencerOptions {
   onCommit?: (info: { size: number; appended: number; claims: number }) => void;
 }
 
+/** Outcome statuses in BatchOutcomes.status. */
+export const APPENDED = 0;
+export const PRESENT = 1;
+export const CONFLICT = 2;
+
+/**
+ * What became of each claim of a ClaimBatch: status[i] is APPENDED, PRESENT or CONFLICT, index[i] the
+ * file's entry, alertIds the new alert id of each conflicting claim that raised one (by position).
+ */
+export interface BatchOutcomes {
+  status: Uint8Array;
+  index: Float64Array;
+  alertIds: Map<number, number>;
+}
+
 /** The running sequencer. */
 export interface Sequencer {
   /**
@@ -70,6 +82,11 @@ export interface Sequencer {
    * error when a batch fails (claims committed in earlier batches stay committed).
    */
   append(claims: Claim[]): Promise<Outcome[]>;
+  /**
+   * append for packed claims (their lines valid entries, their keys computed with the store's
+   * keySeed): resolves once every batch holding them committed.
+   */
+  appendBatch(batch: ClaimBatch): Promise<BatchOutcomes>;
   /** Records alerts in the writer's order (see WriteTx.addAlerts). */
   addAlerts(alerts: NewAlert[]): Promise<(number | undefined)[]>;
   /** Committed tree size and latest checkpoint. */
@@ -79,18 +96,53 @@ export interface Sequencer {
 }
 
 interface Pending {
-  claims: Claim[];
-  records: Uint8Array[];
-  outcomes: Outcome[];
+  batch: ClaimBatch;
+  out: BatchOutcomes;
   next: number; // first claim not yet taken into a batch
   left: number; // claims without an outcome
-  resolve: (o: Outcome[]) => void;
+  resolve: (o: BatchOutcomes) => void;
   reject: (e: unknown) => void;
 }
 
-interface Item {
+/** Claims from..to-1 of one request, taken into a commit. */
+interface Segment {
   req: Pending;
-  pos: number;
+  from: number;
+  to: number;
+}
+
+/** What a commit decided about its claims, in segment order. */
+interface Decision {
+  /** Status and entry index per claim, in the order of the segments' claims. */
+  status: Uint8Array;
+  index: Float64Array;
+  /** New entries: [segment, claim] in append order. */
+  fresh: { seg: number; i: number }[];
+  alerts: { pos: number; alert: NewAlert }[];
+}
+
+// Finds a claim among the new entries of a batch by file name key, telling names that share a
+// key apart by the names themselves (only those are ever decoded).
+function batchNames() {
+  const byKey = new Map<number, number>(); // key -> new-entry slot of the first name with it
+  const shared = new Set<number>(); // keys that more than one name has
+  const byName = new Map<string, number>(); // slots of the names of shared keys
+  return {
+    find(key: number, name: () => string, nameOfSlot: (slot: number) => string): number | undefined {
+      const slot = byKey.get(key);
+      if (slot === undefined) return undefined;
+      if (shared.has(key)) return byName.get(name());
+      const n = name();
+      if (nameOfSlot(slot) === n) return slot;
+      shared.add(key);
+      byName.set(nameOfSlot(slot), slot);
+      return undefined;
+    },
+    add(key: number, slot: number, name: () => string): void {
+      if (!byKey.has(key)) byKey.set(key, slot);
+      else if (shared.has(key)) byName.set(name(), slot);
+    },
+  };
 }
 
 /** Starts a sequencer over `opts.store` (which must be opened as the writer). */
@@ -102,88 +154,111 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
   let running: Promise<void> | undefined;
   let closed = false;
 
-  function take(): Item[] {
-    const items: Item[] = [];
-    while (items.length < maxBatch && queue.length > 0) {
+  function take(): Segment[] {
+    const segs: Segment[] = [];
+    let n = 0;
+    while (n < maxBatch && queue.length > 0) {
       const req = queue[0];
-      const n = Math.min(maxBatch - items.length, req.claims.length - req.next);
-      for (let k = 0; k < n; k++) items.push({ req, pos: req.next + k });
-      req.next += n;
-      if (req.next === req.claims.length) queue.shift();
+      const k = Math.min(maxBatch - n, req.batch.count - req.next);
+      segs.push({ req, from: req.next, to: req.next + k });
+      req.next += k;
+      n += k;
+      if (req.next === req.batch.count) queue.shift();
     }
-    return items;
+    return segs;
   }
 
-  async function commit(items: Item[]): Promise<Outcome[]> {
+  async function commit(segs: Segment[]): Promise<{ d: Decision; alertIds: Map<number, number> }> {
     const now = opts.now();
     const old = state;
     const result = await opts.store.readWrite(async (tx) => {
-      const outcomes = await decide(tx, items, old, now);
-      const fresh = outcomes.fresh;
+      const d = await decide(tx, segs, old, now);
       let next = old;
-      if (fresh.length > 0) next = await appendFresh(tx, old, fresh, now);
-      const ids = await tx.addAlerts(outcomes.alerts.map((a) => a.alert));
-      outcomes.alerts.forEach((a, k) => {
-        const o = outcomes.list[a.pos];
-        if (o.status === 'conflict' && ids[k] !== undefined) o.alertId = ids[k];
-      });
-      return { outcomes: outcomes.list, next, appended: fresh.length };
+      if (d.fresh.length > 0) next = await appendFresh(tx, old, segs, d.fresh, now);
+      const ids = await tx.addAlerts(d.alerts.map((a) => a.alert));
+      return { d, next, ids };
     });
     state = result.next;
-    opts.onCommit?.({ size: state.edge.size, appended: result.appended, claims: items.length });
-    return result.outcomes;
+    opts.onCommit?.({ size: state.edge.size, appended: result.d.fresh.length, claims: result.d.status.length });
+    const alertIds = new Map<number, number>();
+    result.d.alerts.forEach((a, k) => {
+      const id = result.ids[k];
+      if (id !== undefined) alertIds.set(a.pos, id);
+    });
+    return { d: result.d, alertIds };
   }
 
   // Classifies each claim: new (in batch order), present, or conflicting (with its alert).
-  async function decide(tx: WriteTx, items: Item[], old: SequencerState, now: Date) {
-    const names = [...new Set(items.map((it) => it.req.claims[it.pos].entry.filename))];
-    const reader = entryReader(tx, old.edge.size);
-    const found = await findFilenames(tx, names, old.edge.size, reader);
-    const logged = new Map<string, number>();
-    names.forEach((n, i) => found[i] !== undefined && logged.set(n, found[i]!));
-    const earlier = await reader.read([...new Set(logged.values())]);
-    const loggedEntry = new Map(earlier.map((e) => [e.index, e.entry]));
+  async function decide(tx: WriteTx, segs: Segment[], old: SequencerState, now: Date): Promise<Decision> {
+    let total = 0;
+    for (const s of segs) total += s.to - s.from;
+    const keys = new Uint32Array(total);
+    let p = 0;
+    for (const s of segs) for (let i = s.from; i < s.to; i++) keys[p++] = s.req.batch.fileKeys[i];
+    const candidates = await tx.candidatesByKey(keys);
 
-    const list: Outcome[] = new Array(items.length);
-    const fresh: { entry: Entry; record: Uint8Array }[] = [];
-    const inBatch = new Map<string, number>();
+    // The logged entries among the candidates; a claim is logged when one of them has its name.
+    const reader = entryReader(tx, old.edge.size);
+    const wanted = new Set<number>();
+    for (const c of candidates.values()) for (const i of c) if (i < old.edge.size) wanted.add(i);
+    const loggedEntry = new Map<number, Entry>();
+    if (wanted.size > 0) for (const e of await reader.read([...wanted])) loggedEntry.set(e.index, e.entry);
+
+    const status = new Uint8Array(total);
+    const index = new Float64Array(total);
+    const fresh: { seg: number; i: number }[] = [];
     const alerts: { pos: number; alert: NewAlert }[] = [];
-    items.forEach((it, pos) => {
-      const claim = it.req.claims[it.pos];
-      const f = claim.entry.filename;
-      let index = logged.get(f);
-      let entry: Entry | undefined = index === undefined ? undefined : loggedEntry.get(index);
-      if (index === undefined) {
-        const j = inBatch.get(f);
-        if (j === undefined) {
-          inBatch.set(f, fresh.length);
-          list[pos] = { status: 'appended', index: old.edge.size + fresh.length };
-          fresh.push({ entry: claim.entry, record: it.req.records[it.pos] });
-          return;
+    const names = batchNames();
+    const nameOfSlot = (slot: number) => filenameOf(segs[fresh[slot].seg].req.batch, fresh[slot].i);
+    p = 0;
+    for (let sg = 0; sg < segs.length; sg++) {
+      const b = segs[sg].req.batch;
+      for (let i = segs[sg].from; i < segs[sg].to; i++, p++) {
+        const name = () => filenameOf(b, i);
+        let earlier: { index: number; entry: Entry } | undefined;
+        const cands = candidates.get(p);
+        if (cands !== undefined) {
+          const n = name();
+          for (const c of cands) {
+            const e = loggedEntry.get(c);
+            if (e !== undefined && e.filename === n) {
+              earlier = { index: c, entry: e };
+              break;
+            }
+          }
         }
-        index = old.edge.size + j;
-        entry = fresh[j].entry;
+        if (earlier === undefined) {
+          const slot = names.find(b.fileKeys[i], name, nameOfSlot);
+          if (slot === undefined) {
+            names.add(b.fileKeys[i], fresh.length, name);
+            status[p] = APPENDED;
+            index[p] = old.edge.size + fresh.length;
+            fresh.push({ seg: sg, i });
+            continue;
+          }
+          earlier = { index: old.edge.size + slot, entry: entryOf(segs[fresh[slot].seg].req.batch, fresh[slot].i) };
+        }
+        const claim = entryOf(b, i);
+        index[p] = earlier.index;
+        if (sameFile(earlier.entry, claim)) {
+          status[p] = PRESENT;
+        } else {
+          status[p] = CONFLICT;
+          alerts.push({ pos: p, alert: hashChangedAlert(earlier.entry, earlier.index, claim, b.source(i), now) });
+        }
       }
-      if (sameFile(entry!, claim.entry)) {
-        list[pos] = { status: 'present', index };
-      } else {
-        list[pos] = { status: 'conflict', index };
-        alerts.push({ pos, alert: hashChangedAlert(entry!, index, claim.entry, claim.source, now) });
-      }
-    });
-    return { list, fresh, alerts };
+    }
+    return { status, index, fresh, alerts };
   }
 
-  // Grows the tree by `fresh`, proves the new tree extends the last signed one, signs and stores it.
-  async function appendFresh(tx: WriteTx, old: SequencerState, fresh: { entry: Entry; record: Uint8Array }[], now: Date): Promise<SequencerState> {
+  // Grows the tree by the fresh claims, proves the new tree extends the last signed one, signs and stores it.
+  async function appendFresh(tx: WriteTx, old: SequencerState, segs: Segment[], fresh: { seg: number; i: number }[], now: Date): Promise<SequencerState> {
     const oldSize = old.edge.size;
     const newSize = oldSize + fresh.length;
     const need = treeProofIndexes(newSize, oldSize);
-    const g = growEdge(
-      old.edge,
-      fresh.map((f) => f.record),
-      new Set(need),
-    );
+    const records = fresh.map((f) => recordOf(segs[f.seg].req.batch, f.i));
+    const leaves = fresh.map((f) => leafOf(segs[f.seg].req.batch, f.i));
+    const g = growEdge(old.edge, records, new Set(need), leaves);
     if (oldSize > 0) {
       // Never sign a tree that does not extend the last signed one: check a consistency proof built
       // from the old edge and the new hashes against the signed root.
@@ -202,22 +277,22 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
     }
     const text = formatCheckpoint({ origin: opts.origin, size: newSize, hash: g.root, extensions: [] });
     const note = signNote(text, [opts.signer]);
-    const keys: EntryKeys[] = fresh.map((f, k) => ({
-      index: oldSize + k,
-      filename: f.entry.filename,
-      project: f.entry.project,
-      sha256: Buffer.from(f.entry.sha256, 'hex'),
-    }));
+    const keys = { filename: new Uint32Array(fresh.length), sha256: new Uint32Array(fresh.length), project: new Uint32Array(fresh.length) };
+    fresh.forEach((f, k) => {
+      const b = segs[f.seg].req.batch;
+      keys.filename[k] = b.fileKeys[f.i];
+      keys.sha256[k] = b.shaKeys[f.i];
+      keys.project[k] = b.projectKeys[f.i];
+    });
     await tx.putBundles(g.bundles);
     await tx.putTiles(g.tiles);
-    await tx.indexEntries(keys);
+    await tx.indexKeyArrays(oldSize, keys);
     await tx.addCheckpoint({ size: newSize, hash: g.root, note, created: now.getTime() });
     return { edge: g.edge, checkpoint: { size: newSize, hash: g.root } };
   }
 
-  function fail(items: Item[], e: unknown): void {
-    const reqs = new Set(items.map((it) => it.req));
-    for (const r of reqs) {
+  function fail(segs: Segment[], e: unknown): void {
+    for (const r of new Set(segs.map((s) => s.req))) {
       const at = queue.indexOf(r);
       if (at >= 0) queue.splice(at, 1);
       r.left = -1;
@@ -227,19 +302,29 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
 
   async function run(): Promise<void> {
     while (queue.length > 0) {
-      const items = take();
-      let outcomes: Outcome[];
+      const segs = take();
+      let d: Decision;
+      let alertIdAt: Map<number, number>;
       try {
-        outcomes = await commit(items);
+        ({ d, alertIds: alertIdAt } = await commit(segs));
       } catch (e) {
-        fail(items, e);
+        fail(segs, e);
         continue;
       }
-      items.forEach((it, k) => {
-        if (it.req.left < 0) return;
-        it.req.outcomes[it.pos] = outcomes[k];
-        if (--it.req.left === 0) it.req.resolve(it.req.outcomes);
-      });
+      let p = 0;
+      for (const s of segs) {
+        const r = s.req;
+        for (let i = s.from; i < s.to; i++, p++) {
+          if (r.left < 0) continue;
+          r.out.status[i] = d.status[p];
+          r.out.index[i] = d.index[p];
+          const id = alertIdAt.get(p);
+          if (id !== undefined) r.out.alertIds.set(i, id);
+        }
+        if (r.left < 0) continue;
+        r.left -= s.to - s.from;
+        if (r.left === 0) r.resolve(r.out);
+      }
     }
   }
 
@@ -251,21 +336,29 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
     });
   }
 
+  function appendBatch(batch: ClaimBatch): Promise<BatchOutcomes> {
+    if (closed) return Promise.reject(new Error('sequencer: closed'));
+    const out: BatchOutcomes = { status: new Uint8Array(batch.count), index: new Float64Array(batch.count), alertIds: new Map() };
+    if (batch.count === 0) return Promise.resolve(out);
+    return new Promise<BatchOutcomes>((resolve, reject) => {
+      queue.push({ batch, out, next: 0, left: batch.count, resolve, reject });
+      kick();
+    });
+  }
+
   return {
     append(claims) {
       if (closed) return Promise.reject(new Error('sequencer: closed'));
       if (claims.length === 0) return Promise.resolve([]);
-      let records: Uint8Array[];
+      let batch: ClaimBatch;
       try {
-        records = claims.map((c) => encodeEntry(c.entry));
+        batch = packClaims(claims, opts.store.keySeed);
       } catch (e) {
         return Promise.reject(e);
       }
-      return new Promise<Outcome[]>((resolve, reject) => {
-        queue.push({ claims, records, outcomes: new Array(claims.length), next: 0, left: claims.length, resolve, reject });
-        kick();
-      });
+      return appendBatch(batch).then((o) => outcomesOf(o));
     },
+    appendBatch,
     addAlerts(alerts) {
       return opts.store.readWrite((tx) => tx.addAlerts(alerts));
     },
@@ -277,4 +370,15 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
       while (running) await running;
     },
   };
+}
+
+/** BatchOutcomes as one Outcome object per claim. */
+export function outcomesOf(o: BatchOutcomes): Outcome[] {
+  return Array.from(o.status, (st, i): Outcome => {
+    const index = o.index[i];
+    if (st === APPENDED) return { status: 'appended', index };
+    if (st === PRESENT) return { status: 'present', index };
+    const alertId = o.alertIds.get(i);
+    return alertId === undefined ? { status: 'conflict', index } : { status: 'conflict', index, alertId };
+  });
 }

@@ -22,6 +22,8 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type {
   AlertQuery,
   EntryKeys,
+  IndexName,
+  KeyArrays,
   NewAlert,
   ProjectRun,
   ReadTx,
@@ -176,6 +178,8 @@ interface IndexShared {
   filter: KeyFilter | undefined;
 }
 
+const KIND_NAME: Record<IndexKind, IndexName> = { [KIND_FILENAME]: 'filename', [KIND_SHA256]: 'sha256', [KIND_PROJECT]: 'project' };
+
 interface RunRow {
   id: number;
   count: number;
@@ -276,6 +280,23 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
     }
   }
 
+  // File name candidates by key: position -> indexes, for positions that have any. Most names the
+  // writer asks about are new, and its filter rules those out without reading a page.
+  function byKey(keys: ArrayLike<number>): Map<number, number[]> {
+    const f = shared.filter;
+    const maybe: number[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      if (f === undefined || mayHaveKey(f, keys[i])) {
+        maybe.push(keys[i]);
+        at.push(i);
+      }
+    }
+    const out = new Map<number, number[]>();
+    if (maybe.length > 0) probe(KIND_FILENAME, maybe).forEach((c, j) => c.length > 0 && out.set(at[j], c));
+    return out;
+  }
+
   // Stores a sorted run as pages with consecutive ids and returns its row id.
   function addRun(kind: IndexKind, pairs: Pairs): void {
     const count = pairs.length / 2;
@@ -327,16 +348,18 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
   }
 
   // Adds the keys of entries first.. to every index, and file name keys to the writer's filter.
-  function indexKeys(first: number, keys: Record<IndexKind, Uint32Array>): void {
+  function indexKeys(first: number, keys: KeyArrays): void {
+    const n = keys.filename.length;
+    if (keys.sha256.length !== n || keys.project.length !== n) throw new RangeError('store: key arrays of different lengths');
+    if (n === 0) return;
     for (const kind of INDEX_KINDS) {
-      if (keys[kind].length === 0) continue;
-      addRun(kind, runOf(keys[kind], first));
+      addRun(kind, runOf(keys[KIND_NAME[kind]], first));
       compact(kind);
     }
     const f = shared.filter;
     if (f !== undefined) {
-      if (f.count + keys[KIND_FILENAME].length > f.capacity) shared.filter = buildFilter();
-      else for (const k of keys[KIND_FILENAME]) addKey(f, k);
+      if (f.count + n > f.capacity) shared.filter = buildFilter();
+      else for (const k of keys.filename) addKey(f, k);
     }
   }
 
@@ -376,21 +399,11 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
       });
     },
     async filenameCandidates(filenames) {
-      const keys = filenames.map((f) => nameKey(shared.seed, f));
-      const f = shared.filter;
-      if (f === undefined) return probe(KIND_FILENAME, keys);
-      // Most names asked by the writer are new: the filter rules them out without a page read.
-      const maybe: number[] = [];
-      const at: number[] = [];
-      keys.forEach((k, i) => {
-        if (mayHaveKey(f, k)) {
-          maybe.push(k);
-          at.push(i);
-        }
-      });
-      const out: number[][] = filenames.map(() => []);
-      if (maybe.length > 0) probe(KIND_FILENAME, maybe).forEach((c, j) => (out[at[j]] = c));
-      return out;
+      const found = byKey(filenames.map((f) => nameKey(shared.seed, f)));
+      return filenames.map((_, i) => found.get(i) ?? []);
+    },
+    async candidatesByKey(keys) {
+      return byKey(keys);
     },
     async readBundleSlice(n, start, length) {
       if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(length) || length < 0) {
@@ -446,18 +459,17 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
     async indexEntries(entries: EntryKeys[]) {
       if (entries.length === 0) return;
       const first = entries[0].index;
-      const keys: Record<IndexKind, Uint32Array> = {
-        [KIND_FILENAME]: new Uint32Array(entries.length),
-        [KIND_SHA256]: new Uint32Array(entries.length),
-        [KIND_PROJECT]: new Uint32Array(entries.length),
-      };
+      const keys: KeyArrays = { filename: new Uint32Array(entries.length), sha256: new Uint32Array(entries.length), project: new Uint32Array(entries.length) };
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i];
         if (e.index !== first + i) throw new StoreConflictError(`entries must be contiguous: index ${e.index} after ${first + i - 1}`);
-        keys[KIND_FILENAME][i] = nameKey(shared.seed, e.filename);
-        keys[KIND_SHA256][i] = digestKey(e.sha256);
-        keys[KIND_PROJECT][i] = nameKey(shared.seed, e.project);
+        keys.filename[i] = nameKey(shared.seed, e.filename);
+        keys.sha256[i] = digestKey(e.sha256);
+        keys.project[i] = nameKey(shared.seed, e.project);
       }
+      indexKeys(first, keys);
+    },
+    async indexKeyArrays(first, keys) {
       indexKeys(first, keys);
     },
     async addCheckpoint(c: StoredCheckpoint) {
@@ -619,6 +631,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   }
 
   return {
+    keySeed: shared!.seed,
     readOnly(fn) {
       return readQueue(() => inTx(reader!, 'BEGIN', readOps, fn));
     },

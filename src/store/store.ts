@@ -42,6 +42,9 @@ export type IndexName = 'filename' | 'sha256' | 'project';
 /** The 32-bit keys an entry is indexed under, one per index. */
 export type IndexKeys = Record<IndexName, number>;
 
+/** The index keys of consecutive entries, one array per index, all of one length. */
+export type KeyArrays = Record<IndexName, Uint32Array>;
+
 /** A contiguous run of entries of one project: indexes first .. first+count-1. */
 export interface ProjectRun {
   first: number;
@@ -108,6 +111,11 @@ export interface ReadTx {
    * a superset (index keys are hashes), so callers check each entry's file name.
    */
   filenameCandidates(filenames: string[]): Promise<number[][]>;
+  /**
+   * filenameCandidates for file name keys computed beforehand (nameKey with the store's keySeed):
+   * position in `keys` -> candidate indexes (ascending), for the positions that have any.
+   */
+  candidatesByKey(keys: ArrayLike<number>): Promise<Map<number, number[]>>;
   /** Indexes of entries that may have this sha256, ascending (a superset: callers check the entry). */
   findSha256(sha256: Uint8Array, limit: number): Promise<number[]>;
   /**
@@ -136,6 +144,8 @@ export interface WriteTx extends ReadTx {
    * sequencer keeps it and `log audit` checks it.
    */
   indexEntries(entries: EntryKeys[]): Promise<void>;
+  /** indexEntries for entries first, first+1, ... given by their keys (computed as indexKeys does). */
+  indexKeyArrays(first: number, keys: KeyArrays): Promise<void>;
   /** Records a signed checkpoint; throws StoreConflictError if one of that size exists. */
   addCheckpoint(c: StoredCheckpoint): Promise<void>;
   /** Records alerts; returns each new id, or undefined where an alert with that dedupKey exists. */
@@ -150,6 +160,11 @@ export interface WriteTx extends ReadTx {
  * readWrite resolves; if `fn` throws, nothing it wrote is kept.
  */
 export interface Store {
+  /**
+   * The secret key of this store's name keys (src/store/keyruns.ts nameKey): for code that computes
+   * index keys outside the store, such as import worker threads. Never shown or sent anywhere.
+   */
+  readonly keySeed: Uint8Array;
   readOnly<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
   /**
    * Like readOnly, but no transaction spans `fn`: each operation sees the latest committed state

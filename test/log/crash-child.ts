@@ -4,14 +4,16 @@
 
 import { createReadStream } from 'node:fs';
 import { openDataDir } from '../../src/log/datadir.ts';
-import { jsonLinesItems, runImport } from '../../src/log/import.ts';
+import { runImport } from '../../src/log/import.ts';
+import { jsonLinesChunks } from '../../src/log/importthread.ts';
 
 const [dir, input, batchArg] = process.argv.slice(2);
 const batch = Number(batchArg);
 const log = await openDataDir(dir, { writer: true, now: () => new Date(), maxBatch: batch });
 // Pipes to the parent are synchronous on Linux: each line is out before the next batch starts.
 process.stdout.write('ready\n');
-await runImport((claims) => log.writer!.append(claims), jsonLinesItems(createReadStream(input), input), {
+// The import path of `distsum log import`: lines parsed in a worker thread.
+await runImport((b) => log.writer!.appendBatch(b), jsonLinesChunks(createReadStream(input), input, log.writer!.keySeed, { chunkClaims: batch }), {
   strict: false,
   batch,
   onProblem: (p) => {

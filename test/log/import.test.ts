@@ -6,10 +6,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { jsonApiFileItems, jsonApiFiles, jsonApiItems, jsonLinesItems, runImport } from '../../src/log/import.ts';
+import { chunksOf, jsonApiFileItems, jsonApiFiles, jsonApiItems, jsonLinesItems, runImport } from '../../src/log/import.ts';
 import type { ImportItem, ImportProblem } from '../../src/log/import.ts';
 import { MAX_IMPORT_LINE } from '../../src/log/importline.ts';
-import type { Claim, Outcome } from '../../src/log/sequencer.ts';
+import { APPENDED, PRESENT } from '../../src/log/sequencer.ts';
+import type { BatchOutcomes } from '../../src/log/sequencer.ts';
+import { filenameOf } from '../../src/log/claims.ts';
+import type { ClaimBatch } from '../../src/log/claims.ts';
 import { InputError } from '../../src/errors.ts';
 import { hexOf } from './helpers.ts';
 
@@ -138,65 +141,78 @@ test('directories expand to their *.json files in order', async () => {
   assert.ok(items.length > 150);
 });
 
-function fakeAppend(calls: Claim[][]): (claims: Claim[]) => Promise<Outcome[]> {
+// An append that logs each file name once, recording the size of each batch it is given.
+function fakeAppend(calls: number[]): (b: ClaimBatch) => Promise<BatchOutcomes> {
   const seen = new Map<string, number>();
-  return async (claims) => {
-    calls.push(claims);
-    return claims.map((c) => {
-      const at = seen.get(c.entry.filename);
-      if (at !== undefined) return { status: 'present', index: at };
-      seen.set(c.entry.filename, seen.size);
-      return { status: 'appended', index: seen.size - 1 };
-    });
+  return async (b) => {
+    calls.push(b.count);
+    const out: BatchOutcomes = { status: new Uint8Array(b.count), index: new Float64Array(b.count), alertIds: new Map() };
+    for (let i = 0; i < b.count; i++) {
+      const name = filenameOf(b, i);
+      const at = seen.get(name);
+      if (at !== undefined) {
+        out.status[i] = PRESENT;
+        out.index[i] = at;
+      } else {
+        seen.set(name, seen.size);
+        out.status[i] = APPENDED;
+        out.index[i] = seen.size - 1;
+      }
+    }
+    return out;
   };
 }
 
+const KEY_SEED = new Uint8Array(16).fill(7);
+// JSON lines given in pieces, as the chunks runImport reads.
+const lineChunks = (parts: string[], name: string) => chunksOf(jsonLinesItems(chunks(parts), name), KEY_SEED, 3);
+
 test('lenient import skips and reports malformed records; batches are bounded', async () => {
   const lines = [rec(1), 'nope', rec(2), rec(1), rec(3), rec(4), '{}', rec(5)].join('\n');
-  const calls: Claim[][] = [];
+  const calls: number[] = [];
   const problems: ImportProblem[] = [];
-  const s = await runImport(fakeAppend(calls), jsonLinesItems(chunks([lines]), 'in'), { strict: false, batch: 2, onProblem: (p) => problems.push(p) });
+  const s = await runImport(fakeAppend(calls), lineChunks([lines], 'in'), { strict: false, batch: 2, onProblem: (p) => problems.push(p) });
   assert.deepEqual(s, { claims: 6, appended: 5, present: 1, conflicts: 0, alerts: 0, malformed: 2 });
   assert.deepEqual(problems.map((p) => p.where), ['in:2', 'in:7']);
-  assert.deepEqual(calls.map((c) => c.length), [2, 2, 2]);
+  assert.deepEqual(calls, [2, 2, 2]);
 });
 
 test('strict import reads everything first and appends nothing when anything is malformed', async () => {
-  const calls: Claim[][] = [];
+  const calls: number[] = [];
   const problems: ImportProblem[] = [];
   await assert.rejects(
-    runImport(fakeAppend(calls), jsonLinesItems(chunks([[rec(1), rec(2), 'bad', rec(3)].join('\n')]), 'in'), { strict: true, onProblem: (p) => problems.push(p) }),
+    runImport(fakeAppend(calls), lineChunks([[rec(1), rec(2), 'bad', rec(3)].join('\n')], 'in'), { strict: true, onProblem: (p) => problems.push(p) }),
     (e: unknown) => e instanceof InputError && /1 malformed input record; nothing was imported/.test((e as Error).message),
   );
   assert.equal(calls.length, 0);
   assert.deepEqual(problems.map((p) => p.where), ['in:3']);
-  const s = await runImport(fakeAppend(calls), jsonLinesItems(chunks([[rec(1), rec(2)].join('\n')]), 'in'), { strict: true, onProblem: () => assert.fail() });
+  const s = await runImport(fakeAppend(calls), lineChunks([[rec(1), rec(2)].join('\n')], 'in'), { strict: true, onProblem: () => assert.fail() });
   assert.equal(s.appended, 2);
 });
 
 test('strict import of rereadable input checks a first reading, then appends a second one in batches', async () => {
   const good = [rec(1), rec(2), rec(3), rec(4), rec(5)].join('\n');
   let readings = 0;
-  const calls: Claim[][] = [];
+  const calls: number[] = [];
   const s = await runImport(
     fakeAppend(calls),
     () => {
       readings++;
-      return jsonLinesItems(chunks([good]), 'in');
+      return lineChunks([good], 'in');
     },
     { strict: true, batch: 2, onProblem: () => assert.fail() },
   );
   assert.equal(readings, 2);
   assert.deepEqual(s, { claims: 5, appended: 5, present: 0, conflicts: 0, alerts: 0, malformed: 0 });
   // Appended batch by batch as the second reading goes: nothing held back until the end.
-  assert.deepEqual(calls.map((c) => c.length), [2, 2, 1]);
+  assert.deepEqual(calls, [2, 2, 1]);
 
   // A malformed record: reported from the first reading, nothing appended, no second reading.
   readings = 0;
-  const none: Claim[][] = [];
+  const none: number[] = [];
   const problems: ImportProblem[] = [];
   await assert.rejects(
-    runImport(fakeAppend(none), () => (readings++, jsonLinesItems(chunks([[rec(1), 'bad', rec(2)].join('\n')]), 'in')), { strict: true, onProblem: (p) => problems.push(p) }),
+    runImport(fakeAppend(none), () => (readings++, lineChunks([[rec(1), 'bad', rec(2)].join('\n')], 'in')), { strict: true, onProblem: (p) => problems.push(p) }),
     /1 malformed input record; nothing was imported/,
   );
   assert.equal(readings, 1);
@@ -207,7 +223,7 @@ test('strict import of rereadable input checks a first reading, then appends a s
   for (const second of [[rec(1), 'bad'].join('\n'), [rec(1), rec(2), rec(3)].join('\n')]) {
     let n = 0;
     await assert.rejects(
-      runImport(fakeAppend([]), () => jsonLinesItems(chunks([n++ === 0 ? [rec(1), rec(2)].join('\n') : second]), 'in'), { strict: true, onProblem: () => undefined }),
+      runImport(fakeAppend([]), () => lineChunks([n++ === 0 ? [rec(1), rec(2)].join('\n') : second], 'in'), { strict: true, onProblem: () => undefined }),
       (e: unknown) => e instanceof InputError && /changed while it was imported/.test((e as Error).message),
     );
   }
