@@ -157,3 +157,64 @@ test('isHex64 accepts exactly 64 lowercase hex digits (property, against a regul
   assert.equal(isHex64(undefined), false);
   assert.equal(isHex64(7), false);
 });
+
+// entryProblem as first written, with regular expressions: the reference for its faster checks.
+function refEntryProblem(e: Entry): string | undefined {
+  const badChar = /[\s\p{Cc}\p{Cf}\p{Cs}]/u;
+  const tokenRef = (what: string, v: unknown) => {
+    if (typeof v !== 'string' || v.length === 0) return `${what} is empty or not a string`;
+    if (badChar.test(v)) return `${what} ${JSON.stringify(v.slice(0, 80))} contains whitespace or control characters`;
+    return undefined;
+  };
+  if (typeof e.project !== 'string' || !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(e.project)) {
+    return `project ${JSON.stringify(String(e.project).slice(0, 80))} is not a normalized project name`;
+  }
+  const vp = tokenRef('version', e.version) ?? tokenRef('filename', e.filename);
+  if (vp) return vp;
+  if (/[/\\]/.test(e.filename) || e.filename === '.' || e.filename === '..') return `filename ${JSON.stringify(e.filename.slice(0, 80))} is not a plain file name`;
+  if (typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) return `size ${JSON.stringify(e.size)} is not a non-negative integer`;
+  if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) return 'sha256 is not 64 lowercase hex digits';
+  if (e.blake2b256 !== undefined && (typeof e.blake2b256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.blake2b256))) return 'blake2b_256 is not 64 lowercase hex digits';
+  return undefined;
+}
+
+test('property: entryProblem gives the regular-expression reference answer on any field values', () => {
+  const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'binary-ascii', maxLength: 20 }), token, project, fc.constantFrom('', ' ', '.', '..', 'a/b', 'a\\b', '\u0085', '\u00a0', '\u200b', '\ufeff', '\ud800', '\udfff', '😀', '\u2028', '\u180e', '\u061c'));
+  const any = fc.oneof(text, fc.integer(), fc.double(), fc.constant(null), fc.constant(undefined), fc.boolean());
+  const digest = fc.oneof(hex64, hex64.map((h) => h.toUpperCase()), fc.string({ unit: fc.constantFrom(...'0123456789abcdefg/:`@G '), minLength: 63, maxLength: 65 }), fc.string({ unit: 'binary', minLength: 64, maxLength: 64 }), any);
+  const field = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: good }, any);
+  fc.assert(
+    fc.property(
+      fc.record({ project: field(project), version: field(token), filename: field(token), size: field(fc.maxSafeNat()), sha256: digest, blake2b256: fc.option(digest, { nil: undefined }) }),
+      (r) => {
+        const e = r as unknown as Entry;
+        assert.equal(entryProblem(e), refEntryProblem(e));
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
+test('entryProblem judges every UTF-16 code unit in each field as the reference does', () => {
+  const base: Entry = { project: 'a-b', version: '1.0', filename: 'f.whl', size: 1, sha256: SHA, blake2b256: B2 };
+  const fields = ['project', 'version', 'filename', 'sha256', 'blake2b256'] as const;
+  const check = (k: (typeof fields)[number], changed: string) => {
+    const e = { ...base, [k]: changed };
+    assert.equal(entryProblem(e), refEntryProblem(e), `${k} ${JSON.stringify(changed)}`);
+  };
+  // ASCII and Latin-1 in every field at its start, middle and end; every code unit in the two
+  // free-form fields, where the Unicode classes matter.
+  for (let c = 0; c <= 0xffff; c++) {
+    const ch = String.fromCharCode(c);
+    check('version', `1${ch}0`);
+    check('filename', `f.whl${ch}`);
+    if (c >= 0x180) continue;
+    for (const k of fields) {
+      const v = base[k] as string;
+      for (const changed of [ch + v.slice(1), v.slice(0, 2) + ch + v.slice(3), v.slice(0, -1) + ch]) check(k, changed);
+    }
+  }
+  // A surrogate pair is one (non-control) character; either half alone is a control character.
+  assert.equal(entryProblem({ ...base, version: '1\ud83d\ude00' }), undefined);
+  assert.match(entryProblem({ ...base, version: '1\ude00\ud83d' }) ?? '', /control/);
+});
