@@ -80,11 +80,6 @@ export function recordOf(b: ClaimBatch, i: number): Uint8Array {
   return b.records.subarray(i === 0 ? 0 : b.ends[i - 1], b.ends[i]);
 }
 
-/** Claim i's leaf hash (a view into the batch). */
-export function leafOf(b: ClaimBatch, i: number): Uint8Array {
-  return b.leaves.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
-}
-
 /** Claim i's entry. */
 export function entryOf(b: ClaimBatch, i: number): Entry {
   return b.entry ? b.entry(i) : parseEntry(recordOf(b, i));
@@ -170,6 +165,41 @@ export function concatBatches(bs: readonly ClaimBatch[]): ClaimBatch {
       const [b, j] = locate(i);
       return b.entry!(j);
     };
+  }
+  return out;
+}
+
+/** The claims of `b` at `positions` (ascending), in that order, as a batch of their own. */
+export function pickClaims(b: ClaimBatch, positions: ArrayLike<number>): ClaimBatch {
+  const n = positions.length;
+  let bytes = 0;
+  for (let k = 0; k < n; k++) {
+    const i = positions[k];
+    bytes += b.ends[i] - (i === 0 ? 0 : b.ends[i - 1]);
+  }
+  const out: ClaimBatch = {
+    count: n,
+    records: new Uint8Array(bytes),
+    ends: new Uint32Array(n),
+    leaves: new Uint8Array(n * HASH_SIZE),
+    fileKeys: new Uint32Array(n),
+    shaKeys: new Uint32Array(n),
+    projectKeys: new Uint32Array(n),
+    source: (k) => b.source(positions[k]),
+  };
+  const entry = b.entry;
+  if (entry) out.entry = (k) => entry(positions[k]);
+  let off = 0;
+  for (let k = 0; k < n; k++) {
+    const i = positions[k];
+    const start = i === 0 ? 0 : b.ends[i - 1];
+    out.records.set(b.records.subarray(start, b.ends[i]), off);
+    off += b.ends[i] - start;
+    out.ends[k] = off;
+    out.leaves.set(b.leaves.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE), k * HASH_SIZE);
+    out.fileKeys[k] = b.fileKeys[i];
+    out.shaKeys[k] = b.shaKeys[i];
+    out.projectKeys[k] = b.projectKeys[i];
   }
   return out;
 }

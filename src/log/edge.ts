@@ -8,7 +8,7 @@ import type { Hash } from '../tlog/hash.ts';
 import { HASH_SIZE, nodeHash, recordHash } from '../tlog/hash.ts';
 import { splitStoredHashIndex, storedHashIndex, treeHash } from '../tlog/stored.ts';
 import type { HashReader } from '../tlog/stored.ts';
-import { TILE_HEIGHT, encodeEntryBundle, hashFromTile, tileForIndex } from '../tlog/tile.ts';
+import { TILE_HEIGHT, hashFromTile, tileForIndex } from '../tlog/tile.ts';
 import type { StoredBundle, StoredTile } from '../store/store.ts';
 import { MissingHashError } from '../tlog/errors.ts';
 
@@ -123,6 +123,26 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+// Largest record an entry bundle holds (uint16 length prefix).
+const MAX_RECORD = 0xffff;
+
+// The C2SP entry bundle encoding (uint16 length, bytes) of records from..to-1, in one copy each.
+function bundleOf(input: FlatRecords, from: number, to: number): Uint8Array {
+  const { records, ends } = input;
+  const start = from === 0 ? 0 : ends[from - 1];
+  const out = new Uint8Array(ends[to - 1] - start + 2 * (to - from));
+  let off = 0;
+  for (let r = from; r < to; r++) {
+    const s = r === 0 ? 0 : ends[r - 1];
+    const len = ends[r] - s;
+    out[off] = len >> 8;
+    out[off + 1] = len & 0xff;
+    out.set(records.subarray(s, ends[r]), off + 2);
+    off += 2 + len;
+  }
+  return out;
+}
+
 /** What appending a batch of records produced. */
 export interface Growth {
   edge: TreeEdge;
@@ -147,18 +167,38 @@ function trailingOnes(n: number): number {
 }
 
 /**
+ * Records to append, back to back: record i is records[ends[i-1] .. ends[i]) (ends[-1] = 0), and
+ * when `leaves` is given its leaf hash (recordHash) is leaves[32i .. 32i+32).
+ */
+export interface FlatRecords {
+  count: number;
+  records: Uint8Array;
+  ends: Uint32Array;
+  leaves?: Uint8Array;
+}
+
+/**
  * Appends `records` (entry bytes, each at most 65535 bytes) to the tree described by `edge` and
  * returns the new edge, its root and the changed tiles and bundles. Stored hashes produced whose
- * index is in `keep` are returned too (for a consistency proof against the old tree). `leaves`, when
- * given, holds each record's leaf hash (recordHash), computed beforehand. Pure: the
+ * index is in `keep` are returned too (for a consistency proof against the old tree). Pure: the
  * input edge is unchanged. Produces exactly the stored hashes of tlog's storedHashesForRecordHash,
  * keeping the edge as a stack of subtree hashes by level (a compact range) instead of reading them.
  */
-export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySet<number> = new Set(), leaves?: readonly Hash[]): Growth {
+export function growEdge(edge: TreeEdge, records: readonly Uint8Array[], keep: ReadonlySet<number> = new Set()): Growth {
+  const ends = new Uint32Array(records.length);
+  let total = 0;
+  records.forEach((r, i) => (ends[i] = total += r.length));
+  const flat = new Uint8Array(total);
+  records.forEach((r, i) => flat.set(r, i === 0 ? 0 : ends[i - 1]));
+  return growEdgeFlat(edge, { count: records.length, records: flat, ends }, keep);
+}
+
+/** growEdge for records given back to back (with their leaf hashes, when computed beforehand). */
+export function growEdgeFlat(edge: TreeEdge, input: FlatRecords, keep: ReadonlySet<number> = new Set()): Growth {
+  const { count, records: bytes, ends, leaves } = input;
   const kept = new Map<number, Hash>();
   // stack[l]: hash of the level-l complete subtree on the edge, when bit l of the size is set.
-  const stack: (Hash | undefined)[] = [];
-  for (const i of edge.hashes.keys()) {
+  const stack: (Hash | undefined)[] = [];  for (const i of edge.hashes.keys()) {
     const { level } = splitStoredHashIndex(i);
     stack[level] = edge.hashes.get(i);
   }
@@ -193,14 +233,15 @@ export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySe
   const bundles: StoredBundle[] = [];
   let bundleN = Math.floor(edge.size / WIDTH);
   let bundleParts: Uint8Array[] = edge.bundle.length > 0 ? [edge.bundle] : [];
-  let pending: Uint8Array[] = [];
+  let pendingFrom = 0; // first record not yet in a bundle
 
   let n = edge.size;
   let stored = storedHashIndex(0, n); // where record n's leaf hash goes
   const keepAny = keep.size > 0;
-  for (let r = 0; r < records.length; r++) {
-    const rec = records[r];
-    let h = leaves === undefined ? recordHash(rec) : leaves[r];
+  for (let r = 0; r < count; r++) {
+    const start = r === 0 ? 0 : ends[r - 1];
+    if (ends[r] - start > MAX_RECORD) throw new RangeError(`log: record of ${ends[r] - start} bytes exceeds ${MAX_RECORD}`);
+    let h = leaves === undefined ? recordHash(bytes.subarray(start, ends[r])) : leaves.subarray(r * HASH, r * HASH + HASH);
     if (keepAny && keep.has(stored)) kept.set(stored, h);
     emit(0, h);
     const m = trailingOnes(n);
@@ -211,13 +252,12 @@ export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySe
       emit(l + 1, h);
     }
     stack[m] = h;
-    pending.push(rec);
     if ((n + 1) % WIDTH === 0) {
-      bundleParts.push(encodeEntryBundle(pending));
+      bundleParts.push(bundleOf(input, pendingFrom, r + 1));
       bundles.push({ n: bundleN, data: concat(bundleParts) });
       bundleN++;
       bundleParts = [];
-      pending = [];
+      pendingFrom = r + 1;
     }
     stored += m + 1;
     n++;
@@ -234,8 +274,8 @@ export function growEdge(edge: TreeEdge, records: Uint8Array[], keep: ReadonlySe
     newTiles.set(level, data);
   }
   let bundle = n % WIDTH === 0 ? new Uint8Array(0) : edge.bundle;
-  if (pending.length > 0) {
-    bundleParts.push(encodeEntryBundle(pending));
+  if (pendingFrom < count) {
+    bundleParts.push(bundleOf(input, pendingFrom, count));
     bundle = concat(bundleParts);
     bundles.push({ n: bundleN, data: bundle });
   }

@@ -17,9 +17,9 @@ import type { NewAlert, Store, WriteTx } from '../store/store.ts';
 import { SecurityError } from '../errors.ts';
 import { sameFile } from './entry.ts';
 import type { Entry } from './entry.ts';
-import { entryOf, filenameOf, leafOf, packClaims, recordOf } from './claims.ts';
+import { concatBatches, entryOf, filenameOf, packClaims, pickClaims, sliceBatch } from './claims.ts';
 import type { Claim, ClaimBatch } from './claims.ts';
-import { growEdge, mapHashReader } from './edge.ts';
+import { growEdgeFlat, mapHashReader } from './edge.ts';
 import type { TreeEdge } from './edge.ts';
 import { hashChangedAlert } from './alerts.ts';
 import { entryReader, readStoredHashes } from './reads.ts';
@@ -111,38 +111,42 @@ interface Segment {
   to: number;
 }
 
-/** What a commit decided about its claims, in segment order. */
+/** What a commit decided about its claims (positions in the commit's batch). */
 interface Decision {
-  /** Status and entry index per claim, in the order of the segments' claims. */
   status: Uint8Array;
   index: Float64Array;
-  /** New entries: [segment, claim] in append order. */
-  fresh: { seg: number; i: number }[];
+  /** Positions of the new entries, in append order (ascending). */
+  fresh: Int32Array;
   alerts: { pos: number; alert: NewAlert }[];
 }
 
-// Finds a claim among the new entries of a batch by file name key, telling names that share a
-// key apart by the names themselves (only those are ever decoded).
-function batchNames() {
-  const byKey = new Map<number, number>(); // key -> new-entry slot of the first name with it
-  const shared = new Set<number>(); // keys that more than one name has
-  const byName = new Map<string, number>(); // slots of the names of shared keys
-  return {
-    find(key: number, name: () => string, nameOfSlot: (slot: number) => string): number | undefined {
-      const slot = byKey.get(key);
-      if (slot === undefined) return undefined;
-      if (shared.has(key)) return byName.get(name());
-      const n = name();
-      if (nameOfSlot(slot) === n) return slot;
-      shared.add(key);
-      byName.set(nameOfSlot(slot), slot);
-      return undefined;
-    },
-    add(key: number, slot: number, name: () => string): void {
-      if (!byKey.has(key)) byKey.set(key, slot);
-      else if (shared.has(key)) byName.set(name(), slot);
-    },
-  };
+// For each claim whose file name key another claim of the batch has too, the position of the first
+// claim with that key; -1 for the others. Only those claims can repeat a name of the batch. A sort of
+// key * 2^21 + position (exact in a double) finds them without a map entry per claim.
+function sharedKeys(keys: Uint32Array): Int32Array {
+  const n = keys.length;
+  const out = new Int32Array(n).fill(-1);
+  if (n >= 2 ** 21) {
+    const first = new Map<number, number>();
+    for (let p = 0; p < n; p++) {
+      const f = first.get(keys[p]);
+      if (f === undefined) first.set(keys[p], p);
+      else out[p] = out[f] = f;
+    }
+    return out;
+  }
+  const order = new Float64Array(n);
+  for (let p = 0; p < n; p++) order[p] = keys[p] * 2 ** 21 + p;
+  order.sort();
+  for (let j = 1; j < n; j++) {
+    const k = Math.floor(order[j] / 2 ** 21);
+    if (k !== Math.floor(order[j - 1] / 2 ** 21)) continue;
+    const prev = order[j - 1] - k * 2 ** 21;
+    const first = out[prev] >= 0 ? out[prev] : prev;
+    out[prev] = first;
+    out[order[j] - k * 2 ** 21] = first;
+  }
+  return out;
 }
 
 /** Starts a sequencer over `opts.store` (which must be opened as the writer). */
@@ -171,10 +175,13 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
   async function commit(segs: Segment[]): Promise<{ d: Decision; alertIds: Map<number, number> }> {
     const now = opts.now();
     const old = state;
+    // One batch for the commit: the request's own when it is taken whole (the bulk import case).
+    const s0 = segs[0];
+    const b = segs.length === 1 && s0.from === 0 && s0.to === s0.req.batch.count ? s0.req.batch : concatBatches(segs.map((s) => sliceBatch(s.req.batch, s.from, s.to)));
     const result = await opts.store.readWrite(async (tx) => {
-      const d = await decide(tx, segs, old, now);
+      const d = await decide(tx, b, old, now);
       let next = old;
-      if (d.fresh.length > 0) next = await appendFresh(tx, old, segs, d.fresh, now);
+      if (d.fresh.length > 0) next = await appendFresh(tx, old, b, d.fresh, now);
       const ids = await tx.addAlerts(d.alerts.map((a) => a.alert));
       return { d, next, ids };
     });
@@ -188,77 +195,70 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
     return { d: result.d, alertIds };
   }
 
-  // Classifies each claim: new (in batch order), present, or conflicting (with its alert).
-  async function decide(tx: WriteTx, segs: Segment[], old: SequencerState, now: Date): Promise<Decision> {
-    let total = 0;
-    for (const s of segs) total += s.to - s.from;
-    const keys = new Uint32Array(total);
-    let p = 0;
-    for (const s of segs) for (let i = s.from; i < s.to; i++) keys[p++] = s.req.batch.fileKeys[i];
-    const candidates = await tx.candidatesByKey(keys);
-
+  // Classifies each claim of `b`: new (in batch order), present, or conflicting (with its alert).
+  async function decide(tx: WriteTx, b: ClaimBatch, old: SequencerState, now: Date): Promise<Decision> {
+    const total = b.count;
+    const candidates = await tx.candidatesByKey(b.fileKeys);
     // The logged entries among the candidates; a claim is logged when one of them has its name.
-    const reader = entryReader(tx, old.edge.size);
     const wanted = new Set<number>();
     for (const c of candidates.values()) for (const i of c) if (i < old.edge.size) wanted.add(i);
     const loggedEntry = new Map<number, Entry>();
-    if (wanted.size > 0) for (const e of await reader.read([...wanted])) loggedEntry.set(e.index, e.entry);
+    if (wanted.size > 0) for (const e of await entryReader(tx, old.edge.size).read([...wanted])) loggedEntry.set(e.index, e.entry);
+    const shared = sharedKeys(b.fileKeys);
 
     const status = new Uint8Array(total);
     const index = new Float64Array(total);
-    const fresh: { seg: number; i: number }[] = [];
+    const fresh = new Int32Array(total);
+    let freshCount = 0;
+    // New entries of the batch by file name, for the claims whose key another claim has.
+    const slotOf = new Map<string, number>();
     const alerts: { pos: number; alert: NewAlert }[] = [];
-    const names = batchNames();
-    const nameOfSlot = (slot: number) => filenameOf(segs[fresh[slot].seg].req.batch, fresh[slot].i);
-    p = 0;
-    for (let sg = 0; sg < segs.length; sg++) {
-      const b = segs[sg].req.batch;
-      for (let i = segs[sg].from; i < segs[sg].to; i++, p++) {
-        const name = () => filenameOf(b, i);
-        let earlier: { index: number; entry: Entry } | undefined;
-        const cands = candidates.get(p);
-        if (cands !== undefined) {
-          const n = name();
-          for (const c of cands) {
-            const e = loggedEntry.get(c);
-            if (e !== undefined && e.filename === n) {
-              earlier = { index: c, entry: e };
-              break;
-            }
+    for (let p = 0; p < total; p++) {
+      let earlier: { index: number; entry: Entry } | undefined;
+      const cands = candidates.get(p);
+      const grouped = shared[p] >= 0;
+      const name = cands !== undefined || grouped ? filenameOf(b, p) : undefined;
+      if (cands !== undefined) {
+        for (const c of cands) {
+          const e = loggedEntry.get(c);
+          if (e !== undefined && e.filename === name) {
+            earlier = { index: c, entry: e };
+            break;
           }
-        }
-        if (earlier === undefined) {
-          const slot = names.find(b.fileKeys[i], name, nameOfSlot);
-          if (slot === undefined) {
-            names.add(b.fileKeys[i], fresh.length, name);
-            status[p] = APPENDED;
-            index[p] = old.edge.size + fresh.length;
-            fresh.push({ seg: sg, i });
-            continue;
-          }
-          earlier = { index: old.edge.size + slot, entry: entryOf(segs[fresh[slot].seg].req.batch, fresh[slot].i) };
-        }
-        const claim = entryOf(b, i);
-        index[p] = earlier.index;
-        if (sameFile(earlier.entry, claim)) {
-          status[p] = PRESENT;
-        } else {
-          status[p] = CONFLICT;
-          alerts.push({ pos: p, alert: hashChangedAlert(earlier.entry, earlier.index, claim, b.source(i), now) });
         }
       }
+      if (earlier === undefined && grouped && shared[p] !== p) {
+        const slot = slotOf.get(name!);
+        if (slot !== undefined) earlier = { index: old.edge.size + slot, entry: entryOf(b, fresh[slot]) };
+      }
+      if (earlier === undefined) {
+        // Claims that share this one's key find it by name.
+        if (grouped) slotOf.set(name!, freshCount);
+        status[p] = APPENDED;
+        index[p] = old.edge.size + freshCount;
+        fresh[freshCount++] = p;
+        continue;
+      }
+      const claim = entryOf(b, p);
+      index[p] = earlier.index;
+      if (sameFile(earlier.entry, claim)) {
+        status[p] = PRESENT;
+      } else {
+        status[p] = CONFLICT;
+        alerts.push({ pos: p, alert: hashChangedAlert(earlier.entry, earlier.index, claim, b.source(p), now) });
+      }
     }
-    return { status, index, fresh, alerts };
+    return { status, index, fresh: fresh.subarray(0, freshCount), alerts };
   }
 
   // Grows the tree by the fresh claims, proves the new tree extends the last signed one, signs and stores it.
-  async function appendFresh(tx: WriteTx, old: SequencerState, segs: Segment[], fresh: { seg: number; i: number }[], now: Date): Promise<SequencerState> {
+  async function appendFresh(tx: WriteTx, old: SequencerState, b: ClaimBatch, fresh: Int32Array, now: Date): Promise<SequencerState> {
     const oldSize = old.edge.size;
     const newSize = oldSize + fresh.length;
     const need = treeProofIndexes(newSize, oldSize);
-    const records = fresh.map((f) => recordOf(segs[f.seg].req.batch, f.i));
-    const leaves = fresh.map((f) => leafOf(segs[f.seg].req.batch, f.i));
-    const g = growEdge(old.edge, records, new Set(need), leaves);
+    // Usually every claim is new: then the batch is appended as it is.
+    const added = fresh.length === b.count ? b : pickClaims(b, fresh);
+    const g = growEdgeFlat(old.edge, added, new Set(need));
     if (oldSize > 0) {
       // Never sign a tree that does not extend the last signed one: check a consistency proof built
       // from the old edge and the new hashes against the signed root.
@@ -277,16 +277,9 @@ export function startSequencer(opts: SequencerOptions): Sequencer {
     }
     const text = formatCheckpoint({ origin: opts.origin, size: newSize, hash: g.root, extensions: [] });
     const note = signNote(text, [opts.signer]);
-    const keys = { filename: new Uint32Array(fresh.length), sha256: new Uint32Array(fresh.length), project: new Uint32Array(fresh.length) };
-    fresh.forEach((f, k) => {
-      const b = segs[f.seg].req.batch;
-      keys.filename[k] = b.fileKeys[f.i];
-      keys.sha256[k] = b.shaKeys[f.i];
-      keys.project[k] = b.projectKeys[f.i];
-    });
     await tx.putBundles(g.bundles);
     await tx.putTiles(g.tiles);
-    await tx.indexKeyArrays(oldSize, keys);
+    await tx.indexKeyArrays(oldSize, { filename: added.fileKeys, sha256: added.shaKeys, project: added.projectKeys });
     await tx.addCheckpoint({ size: newSize, hash: g.root, note, created: now.getTime() });
     return { edge: g.edge, checkpoint: { size: newSize, hash: g.root } };
   }
