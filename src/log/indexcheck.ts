@@ -3,6 +3,7 @@
 // compares order-independent digests of what the entries want and what the index holds, in
 // constant memory; only an index that differs is compared pair by pair to say which entries.
 
+import { randomInt } from 'node:crypto';
 import type { IndexKeys, IndexName, ReadTx } from '../store/store.ts';
 
 /** The indexes, in the order audit reports them. */
@@ -10,16 +11,22 @@ export const INDEX_NAMES: readonly IndexName[] = ['filename', 'sha256', 'project
 
 const LABEL: Record<IndexName, string> = { filename: 'file-name', sha256: 'sha256', project: 'project' };
 
-/** An order-independent digest of a multiset of (key, index) pairs: two mixed sums and a count. */
+/**
+ * An order-independent digest of a multiset of (key, index) pairs: two mixed sums and a count,
+ * under a 64-bit secret (k1, k2). Digests compare only under the same secret; a random one per
+ * audit keeps someone who can write the store from choosing pairs that sum to the same digest.
+ */
 export interface PairDigest {
   count: number;
   a: number;
   b: number;
+  k1: number;
+  k2: number;
 }
 
-/** The digest of no pairs. */
-export function emptyDigest(): PairDigest {
-  return { count: 0, a: 0, b: 0 };
+/** The digest of no pairs under the secret (k1, k2) (uint32s). */
+export function emptyDigest(k1 = 0, k2 = 0): PairDigest {
+  return { count: 0, a: 0, b: 0, k1, k2 };
 }
 
 // Two independent 32-bit mixes of a pair (murmur3's finalizer over different combinations).
@@ -32,11 +39,11 @@ function mix(x: number): number {
 /** Adds the pair (key, index) to `d` (index below 2^32). */
 export function addPair(d: PairDigest, key: number, index: number): void {
   d.count++;
-  d.a = (d.a + mix(key ^ mix(index))) >>> 0;
-  d.b = (d.b + mix(index ^ mix(key ^ 0x9e3779b9))) >>> 0;
+  d.a = (d.a + mix(key ^ d.k1 ^ mix(index ^ d.k2))) >>> 0;
+  d.b = (d.b + mix(index ^ d.k1 ^ mix(key ^ d.k2 ^ 0x9e3779b9))) >>> 0;
 }
 
-/** True when two digests describe the same multiset (up to a ~2^-64 chance for unequal ones). */
+/** True when two digests under the same secret describe the same multiset (up to a ~2^-64 chance). */
 export function sameDigest(x: PairDigest, y: PairDigest): boolean {
   return x.count === y.count && x.a === y.a && x.b === y.b;
 }
@@ -52,9 +59,10 @@ export interface IndexExpectation {
   check(problem: (p: string) => void, keysOf: () => Promise<Map<number, IndexKeys>>): Promise<void>;
 }
 
-/** An expectation over `tx`'s indexes. */
-export function indexExpectation(tx: ReadTx): IndexExpectation {
-  const want: Record<IndexName, PairDigest> = { filename: emptyDigest(), sha256: emptyDigest(), project: emptyDigest() };
+/** An expectation over `tx`'s indexes; `secret` keys its digests (random unless a test gives one). */
+export function indexExpectation(tx: ReadTx, secret: [number, number] = [randomInt(2 ** 32), randomInt(2 ** 32)]): IndexExpectation {
+  const [k1, k2] = secret;
+  const want: Record<IndexName, PairDigest> = { filename: emptyDigest(k1, k2), sha256: emptyDigest(k1, k2), project: emptyDigest(k1, k2) };
   return {
     add(index, keys) {
       for (const n of INDEX_NAMES) addPair(want[n], keys[n], index);
@@ -62,7 +70,7 @@ export function indexExpectation(tx: ReadTx): IndexExpectation {
     async check(problem, keysOf) {
       const differ: IndexName[] = [];
       for (const name of INDEX_NAMES) {
-        const have = emptyDigest();
+        const have = emptyDigest(k1, k2);
         await tx.scanIndex(name, (key, index) => addPair(have, key, index));
         if (!sameDigest(have, want[name])) differ.push(name);
       }

@@ -24,8 +24,11 @@ export const MAX_INDEXED = 2 ** 32 - 1;
 /** Runs of one kind merge when this many fall in one tier. */
 export const MERGE_FANOUT = 4;
 
-/** Runs smaller than this are all in tier 0. */
-export const TIER_BASE = 4096;
+/**
+ * Runs smaller than this (one page) are all in tier 0. A log that appends a few entries per batch
+ * (the follower) rewrites its small run with each batch, so this bounds that rewrite to one page.
+ */
+export const TIER_BASE = 1024;
 
 /**
  * A sorted run: `pairs` interleaves key and index ([k0, i0, k1, i1, ...]) in ascending (key, index)
@@ -211,7 +214,8 @@ export function tierOf(count: number): number {
  * Which runs to merge next, given every run of one kind (id and pair count): all runs of the lowest
  * tier holding MERGE_FANOUT or more, or undefined when no tier does. Merging until this returns
  * undefined leaves fewer than MERGE_FANOUT runs per tier, so a log of N entries has
- * O(MERGE_FANOUT * log(N)) runs per kind and each pair is rewritten O(log(N)) times.
+ * O(MERGE_FANOUT * log(N)) runs per kind. A pair is rewritten O(log(N)) times once its run reaches
+ * TIER_BASE; before, appends of b pairs each rewrite it up to TIER_BASE / b times, one page a time.
  */
 export function runsToMerge(runs: readonly { id: number; count: number }[]): number[] | undefined {
   const byTier = new Map<number, number[]>();
