@@ -21,19 +21,28 @@ function digest(parts: Uint8Array[]): Hash {
 }
 
 // Appending hashes two values per record, so these are hot: node:crypto's one-shot hash over a
-// prefixed scratch buffer costs about half of createHash().update().update().digest(). The scratch
-// buffers are private and every call fills them before use, so no state leaks between calls.
+// prefixed scratch buffer costs about half of createHash().update().update().digest(), and asking it
+// for a latin1 string (one char per byte) instead of a Buffer halves that again (measured 0.73 ->
+// 0.34 µs per node hash with the copy into a fresh array). The scratch buffers are private and
+// every call fills them before use, so no state leaks between calls.
 const SCRATCH_MAX = 64 * 1024;
 const leafScratch = new Uint8Array(1 + SCRATCH_MAX);
 const nodeScratch = new Uint8Array(1 + 2 * HASH_SIZE);
 nodeScratch[0] = 0x01;
+
+// The bytes of a digest given as a latin1 string.
+function bytesOf(s: string): Hash {
+  const out = new Uint8Array(HASH_SIZE);
+  for (let k = 0; k < HASH_SIZE; k++) out[k] = s.charCodeAt(k);
+  return out;
+}
 
 /** The leaf hash of record `data`: SHA-256(0x00 || data). */
 export function recordHash(data: Uint8Array): Hash {
   if (data.length > SCRATCH_MAX) return digest([LEAF_PREFIX, data]);
   leafScratch[0] = 0x00;
   leafScratch.set(data, 1);
-  return new Uint8Array(oneShotHash('sha256', leafScratch.subarray(0, data.length + 1), 'buffer'));
+  return bytesOf(oneShotHash('sha256', leafScratch.subarray(0, data.length + 1), 'latin1') as string);
 }
 
 /** The interior node hash over two child hashes: SHA-256(0x01 || left || right). */
@@ -43,7 +52,7 @@ export function nodeHash(left: Hash, right: Hash): Hash {
   }
   nodeScratch.set(left, 1);
   nodeScratch.set(right, 1 + HASH_SIZE);
-  return new Uint8Array(oneShotHash('sha256', nodeScratch, 'buffer'));
+  return bytesOf(oneShotHash('sha256', nodeScratch, 'latin1') as string);
 }
 
 /** The root hash of the empty tree, MTH({}) = SHA-256(""). Callers must not mutate it. */
