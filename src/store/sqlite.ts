@@ -176,6 +176,8 @@ function toAlert(r: AlertRow): StoredAlert {
 interface IndexShared {
   seed: Uint8Array;
   filter: KeyFilter | undefined;
+  /** Counts this process's committed (or rolled back) writes: the connections' run lists are older. */
+  epoch: number;
 }
 
 const KIND_NAME: Record<IndexKind, IndexName> = { [KIND_FILENAME]: 'filename', [KIND_SHA256]: 'sha256', [KIND_PROJECT]: 'project' };
@@ -187,7 +189,7 @@ interface RunRow {
 }
 
 // The prepared statements of one connection and the operations built on them.
-function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): KeyFilter } {
+function operations(db: Db, shared: IndexShared, pageCacheLimit: number): WriteTx & { buildFilter(): KeyFilter; forgetRuns(): void } {
   const st = {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -202,6 +204,7 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
     bundleSlice: db.prepare('SELECT substr(data, ?, ?) FROM bundles WHERE n = ?').pluck(),
     putBundle: db.prepare('INSERT INTO bundles(n, data) VALUES (?, ?) ON CONFLICT(n) DO UPDATE SET data = excluded.data'),
     listRuns: db.prepare('SELECT id, count, first_page AS firstPage FROM runs WHERE kind = ? ORDER BY id'),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     runFence: db.prepare('SELECT fence FROM runs WHERE id = ?').pluck(),
     page: db.prepare('SELECT data FROM run_pages WHERE id = ?').pluck(),
     addPage: db.prepare('INSERT INTO run_pages(data) VALUES (?)'),
@@ -231,8 +234,32 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
     return f;
   }
 
+  // The runs of each kind as last listed, valid while no connection has committed since: SQLite's
+  // data_version counts other connections' commits, the shared epoch this process's own, and this
+  // connection's index writes clear the lists. Outside a transaction a statement costs ~3 µs (an
+  // implicit read transaction), more than a whole lookup in cached pages, so there another
+  // process's commits are looked for at most every RUNS_RECHECK_MS: its new entries can take that
+  // long to be found (the server's checkpoint is up to a second old anyway).
+  const runLists = new Map<IndexKind, RunRow[]>();
+  let listedAt = -1;
+  let listedEpoch = -1;
+  let checkedAt = -Infinity;
+
   function listRuns(kind: IndexKind): RunRow[] {
-    const runs = st.listRuns.all(kind) as RunRow[];
+    const now = performance.now();
+    if (shared.epoch !== listedEpoch || db.inTransaction || now - checkedAt >= RUNS_RECHECK_MS) {
+      const version = st.dataVersion.get() as number;
+      checkedAt = now;
+      if (version !== listedAt || shared.epoch !== listedEpoch) {
+        runLists.clear();
+        listedAt = version;
+        listedEpoch = shared.epoch;
+      }
+    }
+    let runs = runLists.get(kind);
+    if (runs !== undefined) return runs;
+    runs = st.listRuns.all(kind) as RunRow[];
+    runLists.set(kind, runs);
     // Runs never change, so a fence stays valid until its run is merged away: forget those.
     if (fences.size > 4 * runs.length + 64) {
       const live = new Set((INDEX_KINDS.flatMap((k) => st.listRuns.all(k)) as RunRow[]).map((r) => r.id));
@@ -241,13 +268,38 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
     return runs;
   }
 
+  // Index pages read, most recently used last, up to cacheBytes: pages never change (a merged run's
+  // pages get new ids), so a page read once answers from memory until it is pushed out.
+  const pageCache = new Map<number, Pairs>();
+  let pageCacheBytes = 0;
+
+  function pageAt(id: number): Pairs | undefined {
+    let page = pageCache.get(id);
+    if (page !== undefined) {
+      pageCache.delete(id);
+      pageCache.set(id, page);
+      return page;
+    }
+    const b = st.page.get(id) as Buffer | undefined;
+    if (b === undefined) return undefined;
+    page = pagePairs(b);
+    if (page.byteLength > pageCacheLimit) return page;
+    pageCache.set(id, page);
+    pageCacheBytes += page.byteLength;
+    for (const [old, p] of pageCache) {
+      if (pageCacheBytes <= pageCacheLimit) break;
+      pageCache.delete(old);
+      pageCacheBytes -= p.byteLength;
+    }
+    return page;
+  }
+
   // Candidate indexes (ascending) for each key. Without a transaction around it a merge may commit
   // between listing the runs and reading their pages; the merged run holds the same pairs, so a
   // vanished page means: list again.
   function probe(kind: IndexKind, keys: number[]): number[][] {
     for (let attempt = 0; ; attempt++) {
       const out: number[][] = keys.map(() => []);
-      const pages = new Map<number, Pairs>();
       let gone = false;
       runs: for (const r of listRuns(kind)) {
         const fence = fenceOf(r.id);
@@ -258,15 +310,10 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
         for (let j = 0; j < keys.length; j++) {
           const [from, to] = pagesFor(fence, keys[j]);
           for (let p = from; p < to; p++) {
-            let page = pages.get(r.firstPage + p);
+            const page = pageAt(r.firstPage + p);
             if (page === undefined) {
-              const b = st.page.get(r.firstPage + p) as Buffer | undefined;
-              if (b === undefined) {
-                gone = true;
-                break runs;
-              }
-              page = pagePairs(b);
-              pages.set(r.firstPage + p, page);
+              gone = true;
+              break runs;
             }
             matchesIn(page, keys[j], out[j]);
           }
@@ -276,6 +323,7 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
         for (const o of out) if (o.length > 1) o.sort((x, y) => x - y);
         return out;
       }
+      runLists.clear();
       if (attempt === 3) throw new StoreCorruptError('log store: index runs keep vanishing while being read');
     }
   }
@@ -307,6 +355,7 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
       else if (id !== first + p) throw new StoreCorruptError(`log store: index page ${id} does not follow ${first + p - 1}`);
     }
     st.addRunRow.run(kind, count, first, pageBytes(fenceOfRun(pairs)));
+    runLists.clear();
   }
 
   // Reads run r page by page (undefined after the last).
@@ -344,6 +393,7 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
         st.dropRun.run(r.id);
         st.dropPages.run(r.firstPage, r.firstPage + Math.ceil(r.count / PAGE_PAIRS));
       }
+      runLists.clear();
     }
   }
 
@@ -376,6 +426,7 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
 
   return {
     buildFilter,
+    forgetRuns: () => runLists.clear(),
     async getMeta(key) {
       return st.getMeta.get(key) as string | undefined;
     },
@@ -489,6 +540,12 @@ function operations(db: Db, shared: IndexShared): WriteTx & { buildFilter(): Key
   };
 }
 
+// How often a connection outside a transaction looks for index runs another process committed.
+const RUNS_RECHECK_MS = 100;
+
+// Index pages each connection keeps in memory (16 MiB: the file-name index of a 2M-entry log).
+const INDEX_PAGE_CACHE_BYTES = 16 << 20;
+
 // Bytes of the database the read connection maps (SQLite's compiled-in limit may lower it).
 const READER_MMAP_BYTES = 2 ** 31;
 
@@ -574,7 +631,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     }
     const seedHex = reader.prepare("SELECT value FROM meta WHERE key = 'index_seed'").pluck().get();
     if (typeof seedHex !== 'string' || !/^[0-9a-f]{32}$/.test(seedHex)) throw new StoreCorruptError(`${file} has no valid index seed`);
-    shared = { seed: Buffer.from(seedHex, 'hex'), filter: undefined };
+    shared = { seed: Buffer.from(seedHex, 'hex'), filter: undefined, epoch: 0 };
     // The read connection can never write, whatever a caller does with its transaction.
     reader.pragma('query_only = ON');
     // Reads through a memory map: a lookup reads a ~50 KB entry bundle spread over overflow pages,
@@ -588,10 +645,10 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     throw wrap(file, e);
   }
 
-  const readOps = operations(reader, shared!);
+  const readOps = operations(reader, shared!, INDEX_PAGE_CACHE_BYTES);
   // A connection for resolving alerts when this process is not the writer, opened on first use.
   let sideWriter: Db | undefined;
-  const writeOps = writer ? operations(writer, shared!) : undefined;
+  const writeOps = writer ? operations(writer, shared!, INDEX_PAGE_CACHE_BYTES) : undefined;
   if (writeOps) {
     // Built once from the writer's connection, then kept current by its appends (see keyfilter.ts).
     try {
@@ -607,7 +664,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   const writeQueue = serializer();
   let closed = false;
 
-  async function inTx<T>(db: Db, begin: string, ops: WriteTx, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  async function inTx<T>(db: Db, begin: string, ops: WriteTx & { forgetRuns(): void }, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     if (closed) throw new StoreIOError(`log store ${file} is closed`);
     try {
       db.exec(begin);
@@ -619,14 +676,19 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
       result = await fn(ops);
     } catch (e) {
       if (db.inTransaction) db.exec('ROLLBACK');
+      ops.forgetRuns();
+      shared!.epoch++;
       throw wrap(file, e);
     }
     try {
       db.exec('COMMIT');
     } catch (e) {
       if (db.inTransaction) db.exec('ROLLBACK');
+      ops.forgetRuns();
+      shared!.epoch++;
       throw wrap(file, e);
     }
+    if (db === writer) shared!.epoch++;
     return result;
   }
 

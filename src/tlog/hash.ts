@@ -22,7 +22,7 @@ function digest(parts: Uint8Array[]): Hash {
 
 // Appending hashes two values per record, so these are hot: node:crypto's one-shot hash over a
 // prefixed scratch buffer costs about half of createHash().update().update().digest(), and asking it
-// for a latin1 string (one char per byte) instead of a Buffer halves that again (measured 0.73 ->
+// for a 'binary' (latin1) string, one char per byte, instead of a Buffer halves that again (measured 0.73 ->
 // 0.34 µs per node hash with the copy into a fresh array). The scratch buffers are private and
 // every call fills them before use, so no state leaks between calls.
 const SCRATCH_MAX = 64 * 1024;
@@ -42,7 +42,7 @@ export function recordHash(data: Uint8Array): Hash {
   if (data.length > SCRATCH_MAX) return digest([LEAF_PREFIX, data]);
   leafScratch[0] = 0x00;
   leafScratch.set(data, 1);
-  return bytesOf(oneShotHash('sha256', leafScratch.subarray(0, data.length + 1), 'latin1') as string);
+  return bytesOf(oneShotHash('sha256', leafScratch.subarray(0, data.length + 1), 'binary'));
 }
 
 /** The interior node hash over two child hashes: SHA-256(0x01 || left || right). */
@@ -52,7 +52,7 @@ export function nodeHash(left: Hash, right: Hash): Hash {
   }
   nodeScratch.set(left, 1);
   nodeScratch.set(right, 1 + HASH_SIZE);
-  return bytesOf(oneShotHash('sha256', nodeScratch, 'latin1') as string);
+  return bytesOf(oneShotHash('sha256', nodeScratch, 'binary'));
 }
 
 /** The root hash of the empty tree, MTH({}) = SHA-256(""). Callers must not mutate it. */
