@@ -1,63 +1,33 @@
 // The import parsing thread (see importthread.ts): turns the JSON-lines bytes the main thread sends
 // into packed claim batches (entry lines, leaf hashes, index keys) and the problems of bad lines, so
-// the thread that appends to the log does none of that work.
+// the thread that appends to the log does none of that work. The packing is fastjsonl.ts's: on the
+// bytes, without an object per line.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { jsonLinesParser } from './import.ts';
-import type { ImportItem, ImportProblem } from './import.ts';
-import { packClaims } from './claims.ts';
-import type { Claim } from './claims.ts';
+import { jsonLinesPacker } from './fastjsonl.ts';
+import type { PackedChunk } from './fastjsonl.ts';
 import type { ImportThreadSettings, ToImportThread, FromImportThread } from './importwire.ts';
 
 const port = parentPort!;
 const settings = workerData as ImportThreadSettings;
-const parser = jsonLinesParser(settings.name);
-let claims: Claim[] = [];
-let lines: number[] = [];
-let problems: ImportProblem[] = [];
+const packer = jsonLinesPacker(settings.name, settings.seed, settings.chunkClaims);
 
-function take(items: ImportItem[]): void {
-  for (const it of items) {
-    if ('claim' in it) {
-      claims.push(it.claim);
-      lines.push(it.line ?? 0);
-      if (claims.length >= settings.chunkClaims) flush();
-    } else {
-      problems.push(it.problem);
-    }
+// Each chunk's arrays own their buffers (see PackedChunk), so they move to the main thread.
+function send(chunks: PackedChunk[]): void {
+  for (const c of chunks) {
+    const m: FromImportThread = { op: 'chunk', ...c };
+    port.postMessage(m, [c.records.buffer, c.ends.buffer, c.leaves.buffer, c.fileKeys.buffer, c.shaKeys.buffer, c.projectKeys.buffer, c.lines.buffer] as ArrayBuffer[]);
   }
-}
-
-function flush(): void {
-  if (claims.length === 0 && problems.length === 0) return;
-  const b = packClaims(claims, settings.seed);
-  const m: FromImportThread = {
-    op: 'chunk',
-    count: b.count,
-    records: b.records,
-    ends: b.ends,
-    leaves: b.leaves,
-    fileKeys: b.fileKeys,
-    shaKeys: b.shaKeys,
-    projectKeys: b.projectKeys,
-    lines: Uint32Array.from(lines),
-    problems,
-  };
-  port.postMessage(m, [b.records.buffer, b.ends.buffer, b.leaves.buffer, b.fileKeys.buffer, b.shaKeys.buffer, b.projectKeys.buffer, m.lines.buffer] as ArrayBuffer[]);
-  claims = [];
-  lines = [];
-  problems = [];
 }
 
 port.on('message', (m: ToImportThread) => {
   try {
     if (m.op === 'data') {
-      take(parser.push(new Uint8Array(m.bytes)));
+      send(packer.push(new Uint8Array(m.bytes)));
       const took: FromImportThread = { op: 'took', bytes: m.bytes.byteLength };
       port.postMessage(took);
     } else {
-      take(parser.end());
-      flush();
+      send(packer.end());
       const done: FromImportThread = { op: 'done' };
       port.postMessage(done);
     }
