@@ -129,14 +129,15 @@ async function main(): Promise<void> {
         throw new Error(`${p.where}: ${p.message}`);
       },
     });
+    const size = log.writer!.size();
+    // Closing (the last WAL checkpoint) is part of the import: the time runs until the store is shut.
+    await log.close();
     const secs = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuSecs = (cpu.user + cpu.system) / 1e6;
-    const size = log.writer!.size();
-    await log.close();
     const rate = summary.appended / secs;
     const peak = process.resourceUsage().maxRSS * 1024;
-    console.log(`distsum import: ${summary.appended.toLocaleString('en')} entries in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString('en')} entries/s (batches of ${BATCH}, synchronous=FULL)`);
+    console.log(`distsum import: ${summary.appended.toLocaleString('en')} entries in ${secs.toFixed(2)} s = ${Math.round(rate).toLocaleString('en')} entries/s (batches of ${BATCH}, synchronous=FULL, until the store is closed)`);
     console.log(`  CPU time ${cpuSecs.toFixed(2)} s (${Math.round(summary.appended / cpuSecs).toLocaleString('en')} entries per CPU-second; wall-clock differs when other processes share the cores)`);
     console.log(`  peak RSS ${mib(peak)} (before import ${mib(rssBefore)}), on disk ${mib(dirSize(dir))}, tree size ${size}`);
     console.log(`  goal >= 250,000 entries/s: ${rate >= 250_000 ? 'met' : 'NOT met'}; RSS < 300 MiB: ${peak < 300 * 1048576 ? 'met' : 'NOT met'}`);

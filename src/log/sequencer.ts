@@ -19,6 +19,7 @@ import { sameFile } from './entry.ts';
 import type { Entry } from './entry.ts';
 import { concatBatches, entryOf, filenameOf, packClaims, pickClaims, sliceBatch } from './claims.ts';
 import type { Claim, ClaimBatch } from './claims.ts';
+import { orderByKey } from '../store/keyruns.ts';
 import { growEdgeFlat, mapHashReader } from './edge.ts';
 import type { TreeEdge } from './edge.ts';
 import { hashChangedAlert } from './alerts.ts';
@@ -121,30 +122,17 @@ interface Decision {
 }
 
 // For each claim whose file name key another claim of the batch has too, the position of the first
-// claim with that key; -1 for the others. Only those claims can repeat a name of the batch. A sort of
-// key * 2^21 + position (exact in a double) finds them without a map entry per claim.
+// claim with that key; -1 for the others. Only those claims can repeat a name of the batch; keys in
+// order (orderByKey) find them without a map entry per claim.
 function sharedKeys(keys: Uint32Array): Int32Array {
-  const n = keys.length;
-  const out = new Int32Array(n).fill(-1);
-  if (n >= 2 ** 21) {
-    const first = new Map<number, number>();
-    for (let p = 0; p < n; p++) {
-      const f = first.get(keys[p]);
-      if (f === undefined) first.set(keys[p], p);
-      else out[p] = out[f] = f;
-    }
-    return out;
-  }
-  const order = new Float64Array(n);
-  for (let p = 0; p < n; p++) order[p] = keys[p] * 2 ** 21 + p;
-  order.sort();
-  for (let j = 1; j < n; j++) {
-    const k = Math.floor(order[j] / 2 ** 21);
-    if (k !== Math.floor(order[j - 1] / 2 ** 21)) continue;
-    const prev = order[j - 1] - k * 2 ** 21;
+  const out = new Int32Array(keys.length).fill(-1);
+  const order = orderByKey(keys);
+  for (let j = 1; j < order.length; j++) {
+    const prev = order[j - 1];
+    if (keys[order[j]] !== keys[prev]) continue;
     const first = out[prev] >= 0 ? out[prev] : prev;
     out[prev] = first;
-    out[order[j] - k * 2 ** 21] = first;
+    out[order[j]] = first;
   }
   return out;
 }

@@ -104,6 +104,39 @@ export function digestKey(sha256: Uint8Array): number {
 }
 
 /**
+ * The positions 0..n-1 of `keys` ordered by (key, position): a stable least-significant-digit
+ * radix sort in three passes of 11 bits, several times faster than sorting numbers for a batch.
+ */
+export function orderByKey(keys: Uint32Array): Uint32Array {
+  const n = keys.length;
+  let ks = keys.slice();
+  let ps = new Uint32Array(n);
+  for (let i = 0; i < n; i++) ps[i] = i;
+  let ks2 = new Uint32Array(n);
+  let ps2 = new Uint32Array(n);
+  const start = new Uint32Array(2048);
+  for (let shift = 0; shift < 32; shift += 11) {
+    start.fill(0);
+    for (let i = 0; i < n; i++) start[(ks[i] >>> shift) & 2047]++;
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) {
+      const c = start[d];
+      start[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = ks[i];
+      const at = start[(k >>> shift) & 2047]++;
+      ks2[at] = k;
+      ps2[at] = ps[i];
+    }
+    [ks, ks2] = [ks2, ks];
+    [ps, ps2] = [ps2, ps];
+  }
+  return ps;
+}
+
+/**
  * The run of entries first, first+1, ... whose keys are `keys` (keys[i] belongs to entry first+i).
  * Throws RangeError when an index would exceed MAX_INDEXED.
  */
@@ -112,25 +145,13 @@ export function runOf(keys: Uint32Array, first: number): Pairs {
   if (!Number.isSafeInteger(first) || first < 0 || first + n - 1 > MAX_INDEXED) {
     throw new RangeError(`keyruns: entries ${first}..${first + n - 1} do not fit 32-bit indexes`);
   }
+  const order = orderByKey(keys);
   const out = new Uint32Array(2 * n);
-  if (n < 2 ** 21) {
-    // key * 2^21 + i is exact in a double, and a typed-array sort of numbers is several times faster
-    // than sorting an index array with a comparator; i orders equal keys by index.
-    const order = new Float64Array(n);
-    for (let i = 0; i < n; i++) order[i] = keys[i] * 2 ** 21 + i;
-    order.sort();
-    for (let j = 0; j < n; j++) {
-      const i = order[j] % 2 ** 21;
-      out[2 * j] = keys[i];
-      out[2 * j + 1] = first + i;
-    }
-    return out;
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
-  order.forEach((i, j) => {
+  for (let j = 0; j < n; j++) {
+    const i = order[j];
     out[2 * j] = keys[i];
     out[2 * j + 1] = first + i;
-  });
+  }
   return out;
 }
 
@@ -235,8 +256,32 @@ export function runsToMerge(runs: readonly { id: number; count: number }[]): num
  * several inputs is emitted once. Memory is one page per input and one output page.
  */
 export function mergeRuns(sources: (() => Pairs | undefined)[], emit: (page: Pairs) => void): number {
-  const pages: (Pairs | undefined)[] = sources.map((s) => s());
-  const pos = sources.map(() => 0);
+  const k = sources.length;
+  const pages: (Pairs | undefined)[] = new Array(k);
+  const pos = new Uint32Array(k);
+  // The head pair of each input (key, index), and whether it has one.
+  const headKey = new Float64Array(k);
+  const headIdx = new Float64Array(k);
+  const live = new Uint8Array(k);
+  const advance = (s: number) => {
+    let p = pages[s];
+    while (p !== undefined && pos[s] >= p.length) {
+      p = pages[s] = sources[s]();
+      pos[s] = 0;
+    }
+    if (p === undefined) {
+      live[s] = 0;
+      return;
+    }
+    live[s] = 1;
+    headKey[s] = p[pos[s]];
+    headIdx[s] = p[pos[s] + 1];
+    pos[s] += 2;
+  };
+  for (let s = 0; s < k; s++) {
+    pages[s] = sources[s]();
+    advance(s);
+  }
   let out = new Uint32Array(2 * PAGE_PAIRS);
   let n = 0;
   let total = 0;
@@ -246,23 +291,17 @@ export function mergeRuns(sources: (() => Pairs | undefined)[], emit: (page: Pai
     let best = -1;
     let bk = 0;
     let bi = 0;
-    for (let s = 0; s < pages.length; s++) {
-      let p = pages[s];
-      while (p !== undefined && pos[s] >= p.length) {
-        p = pages[s] = sources[s]();
-        pos[s] = 0;
-      }
-      if (p === undefined) continue;
-      const k = p[pos[s]];
-      const i = p[pos[s] + 1];
-      if (best < 0 || k < bk || (k === bk && i < bi)) {
+    for (let s = 0; s < k; s++) {
+      if (live[s] === 0) continue;
+      const hk = headKey[s];
+      if (best < 0 || hk < bk || (hk === bk && headIdx[s] < bi)) {
         best = s;
-        bk = k;
-        bi = i;
+        bk = hk;
+        bi = headIdx[s];
       }
     }
     if (best < 0) break;
-    pos[best] += 2;
+    advance(best);
     if (bk === lastKey && bi === lastIdx) continue;
     lastKey = bk;
     lastIdx = bi;

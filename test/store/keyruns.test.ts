@@ -19,6 +19,7 @@ import {
   pagePairs,
   pagesFor,
   runOf,
+  orderByKey,
   runsToMerge,
   tierOf,
   uint32sOf,
@@ -224,7 +225,7 @@ test('runOf refuses indexes past MAX_INDEXED and non-integer or negative starts'
   }
 });
 
-test('runOf on 2^21-1 and 2^21 keys (both sorting strategies) matches a counting sort', () => {
+test('runOf on 2^21-1 and 2^21 keys matches a counting sort', () => {
   // Keys from a table of 41 values, extremes included, so the oracle is a counting sort by slot.
   const table = [0, U32 - 1, 2 ** 31, ...Array.from({ length: 38 }, (_, j) => ((j + 1) * 0x9e3779b1) >>> 0)].sort((x, y) => x - y);
   for (const n of [2 ** 21 - 1, 2 ** 21]) {
@@ -508,4 +509,15 @@ test('write amplification of the merge policy (uniform 1..50,000-pair runs; the 
     const s = simulate(Array.from({ length: Math.ceil(60_000 / size) }, () => size));
     t.diagnostic(`runs of ${size}: ${s.total} pairs, rewritten/appended = ${(s.rewritten / s.total).toFixed(1)}`);
   }
+});
+
+test('property: orderByKey orders positions by (key, position), as a comparator sort does', () => {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })), { maxLength: 3000 }), (ks) => {
+      const keys = Uint32Array.from(ks);
+      const want = Array.from(keys.keys()).sort((a, b) => keys[a] - keys[b] || a - b);
+      assert.deepEqual(Array.from(orderByKey(keys)), want, 'order');
+    }),
+    { numRuns: 200 },
+  );
 });
