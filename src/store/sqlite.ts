@@ -413,10 +413,10 @@ function operations(db: Db, shared: IndexShared, pageCacheLimit: number): WriteT
     }
   }
 
-  // A filter holding every file name key in the indexes (room for twice as many).
+  // A filter holding every file name key in the indexes, with room for at least a quarter more.
   function buildFilter(): KeyFilter {
     const runs = st.listRuns.all(KIND_FILENAME) as RunRow[];
-    const f = newKeyFilter(2 * runs.reduce((n, r) => n + r.count, 0));
+    const f = newKeyFilter(Math.ceil(1.25 * runs.reduce((n, r) => n + r.count, 0)));
     for (const r of runs) {
       const next = pageReader(r);
       for (let page = next(); page !== undefined; page = next()) for (let i = 0; i < page.length; i += 2) addKey(f, page[i]);
@@ -543,8 +543,9 @@ function operations(db: Db, shared: IndexShared, pageCacheLimit: number): WriteT
 // How often a connection outside a transaction looks for index runs another process committed.
 const RUNS_RECHECK_MS = 100;
 
-// Index pages each connection keeps in memory (16 MiB: the file-name index of a 2M-entry log).
+// Index pages a reading connection keeps in memory (16 MiB: the file-name index of a 2M-entry log).
 const INDEX_PAGE_CACHE_BYTES = 16 << 20;
+const WRITER_INDEX_PAGE_CACHE_BYTES = 4 << 20;
 
 // Bytes of the database the read connection maps (SQLite's compiled-in limit may lower it).
 const READER_MMAP_BYTES = 2 ** 31;
@@ -648,7 +649,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   const readOps = operations(reader, shared!, INDEX_PAGE_CACHE_BYTES);
   // A connection for resolving alerts when this process is not the writer, opened on first use.
   let sideWriter: Db | undefined;
-  const writeOps = writer ? operations(writer, shared!, INDEX_PAGE_CACHE_BYTES) : undefined;
+  // The writer reads index pages only for the few names its filter cannot rule out.
+  const writeOps = writer ? operations(writer, shared!, WRITER_INDEX_PAGE_CACHE_BYTES) : undefined;
   if (writeOps) {
     // Built once from the writer's connection, then kept current by its appends (see keyfilter.ts).
     try {
