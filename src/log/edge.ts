@@ -5,7 +5,7 @@
 // and bundles it emits are exactly what the store must hold afterwards.
 
 import type { Hash } from '../tlog/hash.ts';
-import { HASH_SIZE, nodeHash, recordHash } from '../tlog/hash.ts';
+import { HASH_SIZE, nodeHashInto, recordHash } from '../tlog/hash.ts';
 import { splitStoredHashIndex, storedHashIndex, treeHash } from '../tlog/stored.ts';
 import type { HashReader } from '../tlog/stored.ts';
 import { TILE_HEIGHT, hashFromTile, tileForIndex } from '../tlog/tile.ts';
@@ -197,11 +197,14 @@ export function growEdge(edge: TreeEdge, records: readonly Uint8Array[], keep: R
 export function growEdgeFlat(edge: TreeEdge, input: FlatRecords, keep: ReadonlySet<number> = new Set()): Growth {
   const { count, records: bytes, ends, leaves } = input;
   const kept = new Map<number, Hash>();
-  // stack[l]: hash of the level-l complete subtree on the edge, when bit l of the size is set.
-  const stack: (Hash | undefined)[] = [];  for (const i of edge.hashes.keys()) {
-    const { level } = splitStoredHashIndex(i);
-    stack[level] = edge.hashes.get(i);
-  }
+  // stack[l]: hash of the level-l complete subtree on the edge, when bit l of the size is set. The
+  // hashes live in fixed 32-byte slots and node hashes are computed into one work buffer, so
+  // growing by a million records allocates no million small arrays.
+  const LEVELS = 64;
+  const slots = new Uint8Array(LEVELS * HASH);
+  const stack: Uint8Array[] = Array.from({ length: LEVELS }, (_, l) => slots.subarray(l * HASH, (l + 1) * HASH));
+  for (const [i, h] of edge.hashes) stack[splitStoredHashIndex(i).level].set(h);
+  const work = new Uint8Array(HASH);
 
   // Per tile level: the tile being filled, copied into a full-size buffer as hashes arrive (so the
   // many small hash buffers die young).
@@ -242,16 +245,15 @@ export function growEdgeFlat(edge: TreeEdge, input: FlatRecords, keep: ReadonlyS
     const start = r === 0 ? 0 : ends[r - 1];
     if (ends[r] - start > MAX_RECORD) throw new RangeError(`log: record of ${ends[r] - start} bytes exceeds ${MAX_RECORD}`);
     let h = leaves === undefined ? recordHash(bytes.subarray(start, ends[r])) : leaves.subarray(r * HASH, r * HASH + HASH);
-    if (keepAny && keep.has(stored)) kept.set(stored, h);
+    if (keepAny && keep.has(stored)) kept.set(stored, h.slice());
     emit(0, h);
     const m = trailingOnes(n);
     for (let l = 0; l < m; l++) {
-      h = nodeHash(stack[l]!, h);
-      stack[l] = undefined;
-      if (keepAny && keep.has(stored + l + 1)) kept.set(stored + l + 1, h);
+      h = nodeHashInto(stack[l], h, work);
+      if (keepAny && keep.has(stored + l + 1)) kept.set(stored + l + 1, h.slice());
       emit(l + 1, h);
     }
-    stack[m] = h;
+    stack[m].set(h);
     if ((n + 1) % WIDTH === 0) {
       bundleParts.push(bundleOf(input, pendingFrom, r + 1));
       bundles.push({ n: bundleN, data: concat(bundleParts) });
@@ -281,7 +283,7 @@ export function growEdgeFlat(edge: TreeEdge, input: FlatRecords, keep: ReadonlyS
   }
   tiles.sort((a, b) => a.level - b.level || a.n - b.n);
   const hashes = new Map<number, Hash>();
-  for (const i of edgeIndexes(n)) hashes.set(i, stack[splitStoredHashIndex(i).level]!);
+  for (const i of edgeIndexes(n)) hashes.set(i, stack[splitStoredHashIndex(i).level].slice());
   const next: TreeEdge = { size: n, hashes, tiles: newTiles, bundle };
   return { edge: next, root: edgeRoot(next), tiles, bundles, kept };
 }

@@ -55,6 +55,21 @@ export function nodeHash(left: Hash, right: Hash): Hash {
   return bytesOf(oneShotHash('sha256', nodeScratch, 'binary'));
 }
 
+/**
+ * nodeHash written into `out` (32 bytes), which is returned. `out` may be `left` or `right`: both
+ * are read before it is written. For callers that hash many nodes and keep few of them.
+ */
+export function nodeHashInto(left: Hash, right: Hash, out: Uint8Array): Uint8Array {
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE || out.length !== HASH_SIZE) {
+    throw new RangeError(`tlog: nodeHashInto needs three ${HASH_SIZE}-byte hashes`);
+  }
+  nodeScratch.set(left, 1);
+  nodeScratch.set(right, 1 + HASH_SIZE);
+  const d = oneShotHash('sha256', nodeScratch, 'binary');
+  for (let k = 0; k < HASH_SIZE; k++) out[k] = d.charCodeAt(k);
+  return out;
+}
+
 /** The root hash of the empty tree, MTH({}) = SHA-256(""). Callers must not mutate it. */
 export const EMPTY_TREE_HASH: Hash = digest([]);
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
-import { EMPTY_TREE_HASH, HASH_SIZE, hashBase64, hashEqual, hashHex, nodeHash, recordHash } from '../../src/tlog/hash.ts';
+import { EMPTY_TREE_HASH, HASH_SIZE, hashBase64, hashEqual, hashHex, nodeHash, nodeHashInto, recordHash } from '../../src/tlog/hash.ts';
 import { b64, loadVector } from './testlog.ts';
 
 const vectors = loadVector('tlog/tree-hashes.json');
@@ -65,4 +65,21 @@ test('recordHash and nodeHash agree with python3 hashlib on random input', () =>
   const want = JSON.parse(r.stdout);
   assert.deepEqual(samples.map((s) => hashHex(recordHash(s))), want.leaves);
   assert.deepEqual(pairs.map(([l, rr]) => hashHex(nodeHash(l, rr))), want.nodes);
+});
+
+test('property: nodeHashInto writes nodeHash into its target, also when the target is one of the inputs', () => {
+  const h32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+  fc.assert(
+    fc.property(h32, h32, (l, r) => {
+      const want = nodeHash(l, r);
+      const out = new Uint8Array(32);
+      assert.equal(nodeHashInto(l, r, out), out, 'returns its target');
+      assert.deepEqual(out, want, 'fresh target');
+      const left = l.slice();
+      assert.deepEqual(nodeHashInto(left, r, left), want, 'target is left');
+      const right = r.slice();
+      assert.deepEqual(nodeHashInto(l, right, right), want, 'target is right');
+    }),
+  );
+  assert.throws(() => nodeHashInto(new Uint8Array(32), new Uint8Array(32), new Uint8Array(31)), RangeError);
 });
