@@ -16,11 +16,11 @@ export interface Claim {
 }
 
 /**
- * `count` claims, packed. Claim i's entry line (formatEntry's bytes, valid) is
+ * The arrays of `count` packed claims. Claim i's entry line (formatEntry's bytes, valid) is
  * records[ends[i-1] .. ends[i]) with ends[-1] = 0; its leaf hash is leaves[32i .. 32i+32); its index
  * keys (computed with the store's keySeed) are fileKeys[i], shaKeys[i], projectKeys[i].
  */
-export interface ClaimBatch {
+export interface ClaimArrays {
   count: number;
   records: Uint8Array;
   ends: Uint32Array;
@@ -28,6 +28,10 @@ export interface ClaimBatch {
   fileKeys: Uint32Array;
   shaKeys: Uint32Array;
   projectKeys: Uint32Array;
+}
+
+/** Packed claims with where each was seen. */
+export interface ClaimBatch extends ClaimArrays {
   /** Where claim i was seen (asked only for claims that raise an alert). */
   source(i: number): string;
   /** Claim i's entry, when the packer kept it (else it is parsed back from its line when needed). */

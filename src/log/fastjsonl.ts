@@ -12,6 +12,7 @@ import { hash } from 'node:crypto';
 import { nameKey } from '../store/keyruns.ts';
 import { HASH_SIZE } from '../tlog/hash.ts';
 import { hexDigestKey } from './claims.ts';
+import type { ClaimArrays } from './claims.ts';
 import { encodeEntry } from './entry.ts';
 import type { ImportProblem } from './import.ts';
 import { MAX_IMPORT_LINE, parseImportLine } from './importline.ts';
@@ -22,14 +23,7 @@ import { MAX_IMPORT_LINE, parseImportLine } from './importline.ts';
  * exactly as long as the claims need and owning its ArrayBuffer alone; `lines[i]` is claim i's line
  * number; `problems` are those of the malformed lines read since the previous chunk, in order.
  */
-export interface PackedChunk {
-  count: number;
-  records: Uint8Array;
-  ends: Uint32Array;
-  leaves: Uint8Array;
-  fileKeys: Uint32Array;
-  shaKeys: Uint32Array;
-  projectKeys: Uint32Array;
+export interface PackedChunk extends ClaimArrays {
   lines: Uint32Array;
   problems: ImportProblem[];
 }

@@ -1,6 +1,6 @@
 // Messages between the import thread (import-worker.ts) and the thread that appends (importthread.ts).
 
-import type { ImportProblem } from './import.ts';
+import type { PackedChunk } from './fastjsonl.ts';
 
 /** What the import thread starts with. */
 export interface ImportThreadSettings {
@@ -16,23 +16,8 @@ export interface ImportThreadSettings {
 export type ToImportThread = { op: 'data'; bytes: ArrayBuffer } | { op: 'end' };
 
 /**
- * Import thread to main thread: a packed ClaimBatch (without its functions) with each claim's line
- * number and the problems of the lines in between; `took` when a data message was parsed; `done`
+ * Import thread to main thread: a packed chunk (the arrays of a ClaimBatch with each claim's line
+ * number and the problems of the lines in between); `took` when a data message was parsed; `done`
  * after the last chunk; `error` if parsing failed unexpectedly.
  */
-export type FromImportThread =
-  | {
-      op: 'chunk';
-      count: number;
-      records: Uint8Array;
-      ends: Uint32Array;
-      leaves: Uint8Array;
-      fileKeys: Uint32Array;
-      shaKeys: Uint32Array;
-      projectKeys: Uint32Array;
-      lines: Uint32Array;
-      problems: ImportProblem[];
-    }
-  | { op: 'took'; bytes: number }
-  | { op: 'done' }
-  | { op: 'error'; message: string };
+export type FromImportThread = ({ op: 'chunk' } & PackedChunk) | { op: 'took'; bytes: number } | { op: 'done' } | { op: 'error'; message: string };
