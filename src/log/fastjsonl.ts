@@ -9,7 +9,7 @@
 // unchanged, so the chunks equal chunksOf(jsonLinesItems(...)) exactly.
 
 import { hash } from 'node:crypto';
-import { nameKey } from '../store/keyruns.ts';
+import { bytesNameKey, nameKey } from '../store/keyruns.ts';
 import { HASH_SIZE } from '../tlog/hash.ts';
 import { hexDigestKey } from './claims.ts';
 import type { ClaimArrays } from './claims.ts';
@@ -106,68 +106,12 @@ function bytesOf(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'latin1'));
 }
 
-function rotl(x: number, b: number): number {
-  return (x << b) | (x >>> (32 - b));
-}
-
-// HalfSipHash-1-3 of bytes[start..end) taken as UTF-16 code units, keyed by k0, k1: nameKey's
-// arithmetic with a byte per code unit.
-function keyOfBytes(k0: number, k1: number, bytes: Uint8Array, start: number, end: number): number {
-  let v0 = k0;
-  let v1 = k1;
-  let v2 = 0x6c796765 ^ k0;
-  let v3 = 0x74656462 ^ k1;
-  const n = end - start;
-  const whole = start + (n & ~1);
-  for (let i = start; i < whole; i += 2) {
-    const m = bytes[i] | (bytes[i + 1] << 16);
-    v3 ^= m;
-    v0 = (v0 + v1) | 0;
-    v1 = rotl(v1, 5) ^ v0;
-    v0 = rotl(v0, 16);
-    v2 = (v2 + v3) | 0;
-    v3 = rotl(v3, 8) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = rotl(v3, 7) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = rotl(v1, 13) ^ v2;
-    v2 = rotl(v2, 16);
-    v0 ^= m;
-  }
-  const b = (((2 * n) & 0xff) << 24) | (n & 1 ? bytes[end - 1] : 0);
-  v3 ^= b;
-  for (let r = 0; r < 4; r++) {
-    if (r === 1) {
-      v0 ^= b;
-      v2 ^= 0xff;
-    }
-    v0 = (v0 + v1) | 0;
-    v1 = rotl(v1, 5) ^ v0;
-    v0 = rotl(v0, 16);
-    v2 = (v2 + v3) | 0;
-    v3 = rotl(v3, 8) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = rotl(v3, 7) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = rotl(v1, 13) ^ v2;
-    v2 = rotl(v2, 16);
-  }
-  return (v1 ^ v3) >>> 0;
-}
-
-function seedWord(seed: Uint8Array, at: number): number {
-  return seed[at] | (seed[at + 1] << 8) | (seed[at + 2] << 16) | (seed[at + 3] << 24);
-}
-
 /**
  * nameKey(seed, s) (src/store/keyruns.ts) for the string s whose UTF-16 code units are the bytes
  * bytes[start..end) (Latin-1; for ASCII bytes, the text they encode), without making s. Throws
  * RangeError unless seed is 16 bytes.
  */
-export function asciiNameKey(seed: Uint8Array, bytes: Uint8Array, start: number, end: number): number {
-  if (seed.length !== 16) throw new RangeError('fastjsonl: the seed must be 16 bytes');
-  return keyOfBytes(seedWord(seed, 0), seedWord(seed, 4), bytes, start, end);
-}
+export const asciiNameKey = bytesNameKey;
 
 // Byte classes for the byte reader: bits of CLASS[byte]. A class test is one table load, where
 // comparing against the ranges and exceptions costs four branches per byte.
@@ -485,8 +429,6 @@ function grownWords(a: Uint32Array, need: number): Uint32Array<ArrayBuffer> {
 export function jsonLinesPacker(name: string, seed: Uint8Array, chunkClaims: number): JsonLinesPacker {
   if (seed.length !== 16) throw new RangeError('fastjsonl: the seed must be 16 bytes');
   if (!Number.isSafeInteger(chunkClaims) || chunkClaims < 1) throw new RangeError(`fastjsonl: chunkClaims ${chunkClaims} is not a positive integer`);
-  const k0 = seedWord(seed, 0);
-  const k1 = seedWord(seed, 4);
   const at = new Int32Array(FIELD_SLOTS);
   // The open chunk. Records live in rec[1..1+used): the byte before each record is briefly set to
   // 0x00 to hash 0x00 || record in place (rec[0] is always 0x00, the '\n' of the record before is
@@ -599,8 +541,8 @@ export function jsonLinesPacker(name: string, seed: Uint8Array, chunkClaims: num
     }
     rec[w++] = NL;
     const p = 1 + used;
-    const projectKey = keyOfBytes(k0, k1, rec, p, p + at[PROJECT_AT + 1] - at[PROJECT_AT]);
-    commit(w - p, keyOfBytes(k0, k1, rec, fileAt, fileEnd), hexKeyAt(rec, shaAt), projectKey, line);
+    const projectKey = bytesNameKey(seed, rec, p, p + at[PROJECT_AT + 1] - at[PROJECT_AT]);
+    commit(w - p, bytesNameKey(seed, rec, fileAt, fileEnd), hexKeyAt(rec, shaAt), projectKey, line);
     fast++;
   };
 

@@ -42,26 +42,28 @@ function rotl(x: number, b: number): number {
   return (x << b) | (x >>> (32 - b));
 }
 
-/**
- * The key of a file name or project name: HalfSipHash-1-3 (the 32-bit SipHash variant the Linux
- * kernel uses for hash tables) keyed by the first 8 bytes of the store's secret 16-byte seed, over
- * the UTF-16LE code units of `value`. A keyed function, so nobody who lacks the seed can choose names
- * that share a key; several times cheaper than SHA-256 for a short name.
- */
-export function nameKey(seed: Uint8Array, value: string): number {
+function seedWord(seed: Uint8Array, at: number): number {
   if (seed.length !== 16) throw new RangeError('keyruns: the seed must be 16 bytes');
-  const k0 = seed[0] | (seed[1] << 8) | (seed[2] << 16) | (seed[3] << 24);
-  const k1 = seed[4] | (seed[5] << 8) | (seed[6] << 16) | (seed[7] << 24);
+  return seed[at] | (seed[at + 1] << 8) | (seed[at + 2] << 16) | (seed[at + 3] << 24);
+}
+
+// Code units of the value being keyed; both callers copy theirs here, so the hash below has one
+// array type to read (a string and a byte array would make it polymorphic, and slower).
+let units = new Uint16Array(1024);
+
+// HalfSipHash-1-3 keyed by (k0, k1) of the UTF-16LE bytes of units[0..n): one compression round per
+// 4-byte word, the last block (byte length in the top byte, an odd last unit below), then three
+// finalization rounds, all in one loop over the rounds.
+function keyOfUnits(k0: number, k1: number, n: number): number {
   let v0 = k0;
   let v1 = k1;
   let v2 = 0x6c796765 ^ k0;
   let v3 = 0x74656462 ^ k1;
-  const n = value.length;
-  const whole = n & ~1;
-  for (let i = 0; i < whole; i += 2) {
-    const m = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 16);
+  const words = n >> 1;
+  const last = (((2 * n) & 0xff) << 24) | (n & 1 ? units[n - 1] : 0);
+  for (let r = 0; r < words + 4; r++) {
+    const m = r < words ? units[2 * r] | (units[2 * r + 1] << 16) : r === words ? last : 0;
     v3 ^= m;
-    // One SipRound (c = 1).
     v0 = (v0 + v1) | 0;
     v1 = rotl(v1, 5) ^ v0;
     v0 = rotl(v0, 16);
@@ -73,28 +75,41 @@ export function nameKey(seed: Uint8Array, value: string): number {
     v1 = rotl(v1, 13) ^ v2;
     v2 = rotl(v2, 16);
     v0 ^= m;
-  }
-  // The last block: the byte length in the top byte, the odd code unit (if any) below.
-  const b = (((2 * n) & 0xff) << 24) | (n & 1 ? value.charCodeAt(n - 1) : 0);
-  v3 ^= b;
-  for (let r = 0; r < 4; r++) {
-    // One round for the last block, then three (d = 3) after marking the end.
-    if (r === 1) {
-      v0 ^= b;
-      v2 ^= 0xff;
-    }
-    v0 = (v0 + v1) | 0;
-    v1 = rotl(v1, 5) ^ v0;
-    v0 = rotl(v0, 16);
-    v2 = (v2 + v3) | 0;
-    v3 = rotl(v3, 8) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = rotl(v3, 7) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = rotl(v1, 13) ^ v2;
-    v2 = rotl(v2, 16);
+    if (r === words) v2 ^= 0xff;
   }
   return (v1 ^ v3) >>> 0;
+}
+
+function roomFor(n: number): void {
+  if (units.length < n) units = new Uint16Array(Math.max(n, 2 * units.length));
+}
+
+/**
+ * The key of a file name or project name: HalfSipHash-1-3 (the 32-bit SipHash variant the Linux
+ * kernel uses for hash tables) keyed by the first 8 bytes of the store's secret 16-byte seed, over
+ * the UTF-16LE code units of `value`. A keyed function, so nobody who lacks the seed can choose names
+ * that share a key; several times cheaper than SHA-256 for a short name.
+ */
+export function nameKey(seed: Uint8Array, value: string): number {
+  const k0 = seedWord(seed, 0);
+  const k1 = seedWord(seed, 4);
+  const n = value.length;
+  roomFor(n);
+  for (let i = 0; i < n; i++) units[i] = value.charCodeAt(i);
+  return keyOfUnits(k0, k1, n);
+}
+
+/**
+ * nameKey(seed, s) for the string s whose code units are bytes[start..end) (Latin-1; for ASCII
+ * bytes, the text they encode), without making s.
+ */
+export function bytesNameKey(seed: Uint8Array, bytes: Uint8Array, start: number, end: number): number {
+  const k0 = seedWord(seed, 0);
+  const k1 = seedWord(seed, 4);
+  const n = end - start;
+  roomFor(n);
+  for (let i = 0; i < n; i++) units[i] = bytes[start + i];
+  return keyOfUnits(k0, k1, n);
 }
 
 /** The key of a sha256 digest (32 bytes): its first 4 bytes, big-endian. */
