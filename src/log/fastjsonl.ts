@@ -15,7 +15,7 @@ import { hexDigestKey } from './claims.ts';
 import type { ClaimArrays } from './claims.ts';
 import { encodeEntry } from './entry.ts';
 import type { ImportProblem } from './import.ts';
-import { MAX_IMPORT_LINE, parseImportLine } from './importline.ts';
+import { BLAKE2B, FILENAME, MAX_IMPORT_LINE, PROJECT, SHA256, SIZE, VERSION, parseImportLine } from './importline.ts';
 
 /**
  * A packed chunk of claims, plain data (it can be posted to another thread, its arrays
@@ -65,13 +65,7 @@ const BACKSLASH = 0x5c;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
-// The fields the byte reader reads, as bits.
-const PROJECT = 1;
-const VERSION = 2;
-const FILENAME = 4;
-const SIZE = 8;
-const SHA256 = 16;
-const BLAKE2B = 32;
+// The fields the byte reader reads, as bits (importline.ts's).
 // The byte reader needs all but blake2b_256 (a missing version is the object path's business).
 const NEEDED = PROJECT | VERSION | FILENAME | SIZE | SHA256;
 

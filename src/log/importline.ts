@@ -97,14 +97,14 @@ function field(o: Record<string, unknown>, k: string): unknown {
   return Object.hasOwn(o, k) ? o[k] : undefined;
 }
 
-// The fields the scanner reads, as bits. A second occurrence of one sends the line to JSON.parse,
+// The fields the scanner reads, as bits (shared with fastjsonl.ts). A second occurrence of one sends the line to JSON.parse,
 // which keeps the last value: the scanner checks only values it keeps.
-const PROJECT = 1;
-const VERSION = 2;
-const FILENAME = 4;
-const SIZE = 8;
-const SHA256 = 16;
-const BLAKE2B = 32;
+export const PROJECT = 1;
+export const VERSION = 2;
+export const FILENAME = 4;
+export const SIZE = 8;
+export const SHA256 = 16;
+export const BLAKE2B = 32;
 const REQUIRED = PROJECT | FILENAME | SIZE | SHA256;
 
 const QUOTE = 0x22;
