@@ -118,7 +118,7 @@ async function main(): Promise<void> {
 
     const dir = join(work, 'data');
     await createDataDir(dir, 'bench.example/log', new Date());
-    const log = await openDataDir(dir, { writer: true, now: () => new Date(), maxBatch: BATCH, cacheKiB: CACHE_KIB });
+    const log = await openDataDir(dir, { writer: true, now: () => new Date(), maxBatch: BATCH, cacheKiB: CACHE_KIB, bulk: true });
     const rssBefore = process.memoryUsage().rss;
     const start = performance.now();
     const cpu0 = process.cpuUsage();

@@ -269,7 +269,7 @@ async function runImportCommand(ctx: CliContext, inputs: string[], o: ImportCliO
     }
   };
 
-  const l = await openDataDir(resolveDataDir(o.data, ctx.env, ctx.cwd), { writer: true, now: ctx.now, maxBatch: o.batch });
+  const l = await openDataDir(resolveDataDir(o.data, ctx.env, ctx.cwd), { writer: true, now: ctx.now, maxBatch: o.batch, bulk: true });
   let summary;
   try {
     const writer = l.writer!;

@@ -70,6 +70,8 @@ export async function openDataDir(
     maxBatch?: number;
     onCommit?: SequencerOptions['onCommit'];
     cacheKiB?: number;
+    /** A bulk import: see SqliteOptions.bulk (only with writer). */
+    bulk?: boolean;
   },
 ): Promise<OpenLog> {
   const paths = dataPaths(dir);
@@ -78,7 +80,7 @@ export async function openDataDir(
   }
   if (!existsSync(paths.db)) throw new UsageError(`${dir} holds no log store (${paths.db} is missing; run distsum log init)`);
   const { openSqliteStore } = await loadSqlite();
-  const store = openSqliteStore(paths.db, { writerLock: opts.writer ? paths.writerLock : undefined, cacheKiB: opts.cacheKiB });
+  const store = openSqliteStore(paths.db, { writerLock: opts.writer ? paths.writerLock : undefined, cacheKiB: opts.cacheKiB, bulk: opts.writer === true && opts.bulk === true });
   try {
     const info = await readLogInfo(store);
     let writer: LogWriter | undefined;

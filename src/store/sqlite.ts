@@ -96,6 +96,17 @@ export interface SqliteOptions {
   writerLock?: string;
   /** SQLite page cache per connection in KiB (default 16384: the import benchmark's RSS budget). */
   cacheKiB?: number;
+  /**
+   * For a bulk import (needs writerLock): while no other process has the database open, commit
+   * through a rollback journal instead of the WAL, and read through the writer's connection (a read
+   * then waits for the write in progress). Each commit is as durable and atomic as in WAL mode, but
+   * appended pages are written once instead of to the WAL and then again into the database
+   * (measured: 16% less time for 10M entries). Other
+   * processes opening the store meanwhile wait for each commit (busy timeout) or turn it back to
+   * WAL, which SQLite handles; close() turns it back to WAL, and so does the next writer after a
+   * crash. When another connection holds the database, the store stays in WAL mode.
+   */
+  bulk?: boolean;
 }
 
 // A plain Uint8Array view of a Buffer returned by SQLite (so deep equality with Uint8Array holds).
@@ -550,6 +561,9 @@ const WRITER_INDEX_PAGE_CACHE_BYTES = 4 << 20;
 // Bytes of the database the read connection maps (SQLite's compiled-in limit may lower it).
 const READER_MMAP_BYTES = 2 ** 31;
 
+// How long a connection waits for another process's lock before SQLITE_BUSY.
+const BUSY_TIMEOUT_MS = 10_000;
+
 function openDb(file: string, create: boolean, cacheKiB: number): Db {
   let db: Db;
   try {
@@ -561,7 +575,7 @@ function openDb(file: string, create: boolean, cacheKiB: number): Db {
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma(`cache_size = -${cacheKiB}`);
     // Keep the WAL from staying huge after a big batch has been checkpointed.
     db.pragma('journal_size_limit = 67108864');
@@ -572,6 +586,20 @@ function openDb(file: string, create: boolean, cacheKiB: number): Db {
   } catch (e) {
     db.close();
     throw wrap(file, e);
+  }
+}
+
+// Switches db to a rollback journal (see SqliteOptions.bulk); false when another connection has the
+// database open, which SQLite reports as busy at once (the busy timeout would only wait for it).
+function leaveWal(db: Db): boolean {
+  db.pragma('busy_timeout = 0');
+  try {
+    return db.pragma('journal_mode = TRUNCATE', { simple: true }) === 'truncate';
+  } catch (e) {
+    if (sqliteCode(e) === 'SQLITE_BUSY' || sqliteCode(e) === 'SQLITE_LOCKED') return false;
+    throw e;
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
 }
 
@@ -606,6 +634,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   let writer: Db | undefined;
   let reader: Db | undefined;
   let shared: IndexShared | undefined;
+  let bulk = false;
   try {
     writer = lock ? openDb(file, create, cache) : undefined;
     if (writer) {
@@ -619,7 +648,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
         );
       }
     }
-    reader = openDb(file, false, Math.min(cache, 16384));
+    bulk = writer !== undefined && opts.bulk === true && leaveWal(writer);
+    reader = bulk ? writer! : openDb(file, false, Math.min(cache, 16384));
     let version: unknown;
     try {
       version = reader.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get();
@@ -633,37 +663,40 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     const seedHex = reader.prepare("SELECT value FROM meta WHERE key = 'index_seed'").pluck().get();
     if (typeof seedHex !== 'string' || !/^[0-9a-f]{32}$/.test(seedHex)) throw new StoreCorruptError(`${file} has no valid index seed`);
     shared = { seed: Buffer.from(seedHex, 'hex'), filter: undefined, epoch: 0 };
-    // The read connection can never write, whatever a caller does with its transaction.
-    reader.pragma('query_only = ON');
-    // Reads through a memory map: a lookup reads a ~50 KB entry bundle spread over overflow pages,
-    // one pread each without it (measured on a 1M-entry log: lookups/s 2.6k -> 4.5k). The mapped
-    // pages are the kernel's page cache, shared and reclaimable, not process memory.
-    reader.pragma(`mmap_size = ${READER_MMAP_BYTES}`);
+    if (!bulk) {
+      // The read connection can never write, whatever a caller does with its transaction.
+      reader.pragma('query_only = ON');
+      // Reads through a memory map: a lookup reads a ~50 KB entry bundle spread over overflow pages,
+      // one pread each without it (measured on a 1M-entry log: lookups/s 2.6k -> 4.5k). The mapped
+      // pages are the kernel's page cache, shared and reclaimable, not process memory.
+      reader.pragma(`mmap_size = ${READER_MMAP_BYTES}`);
+    }
   } catch (e) {
-    reader?.close();
+    if (reader !== writer) reader?.close();
     writer?.close();
     lock?.close();
     throw wrap(file, e);
   }
 
-  const readOps = operations(reader, shared!, INDEX_PAGE_CACHE_BYTES);
-  // A connection for resolving alerts when this process is not the writer, opened on first use.
-  let sideWriter: Db | undefined;
   // The writer reads index pages only for the few names its filter cannot rule out.
   const writeOps = writer ? operations(writer, shared!, WRITER_INDEX_PAGE_CACHE_BYTES) : undefined;
+  // In bulk mode reads share the writer's connection, so they take turns with its transactions.
+  const readOps = bulk ? writeOps! : operations(reader, shared!, INDEX_PAGE_CACHE_BYTES);
+  // A connection for resolving alerts when this process is not the writer, opened on first use.
+  let sideWriter: Db | undefined;
   if (writeOps) {
     // Built once from the writer's connection, then kept current by its appends (see keyfilter.ts).
     try {
       shared!.filter = writeOps.buildFilter();
     } catch (e) {
-      reader.close();
+      if (reader !== writer) reader.close();
       writer!.close();
       lock?.close();
       throw wrap(file, e);
     }
   }
-  const readQueue = serializer();
   const writeQueue = serializer();
+  const readQueue = bulk ? writeQueue : serializer();
   let closed = false;
 
   async function inTx<T>(db: Db, begin: string, ops: WriteTx & { forgetRuns(): void }, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
@@ -728,7 +761,16 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
       // Let running transactions finish before the connections go away.
       await Promise.all([readQueue(async () => undefined), writeQueue(async () => undefined)]);
       closed = true;
-      reader!.close();
+      if (bulk) {
+        // Back to WAL for servers and followers; should this fail, the next writer's open does it.
+        try {
+          writer!.pragma('journal_mode = WAL');
+        } catch {
+          // Another process is reading: it keeps the rollback journal until then.
+        }
+      } else {
+        reader!.close();
+      }
       sideWriter?.close();
       writer?.close();
       lock?.close();

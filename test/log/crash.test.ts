@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { join, resolve } from 'node:path';
 import { createDataDir, openDataDir } from '../../src/log/datadir.ts';
@@ -21,6 +21,9 @@ const PER_ROUND = 800; // new files per round
 const OVERLAP = 100; // files of the previous round claimed again
 const BATCH = 40; // claims per commit: many commit points to land a kill in
 const KILLS_PER_LOG = 10; // two logs side by side: 20 kills
+
+// How the child commits: as `distsum log import` (SqliteOptions.bulk) or through the WAL.
+type Journal = 'bulk' | 'wal';
 
 // Small deterministic PRNG so a failure can be replayed from the printed seed.
 function rng(seed: number): () => number {
@@ -44,9 +47,9 @@ interface Run {
 type KillPlan = { after: 'spawn'; ms: number } | { after: 'ack'; acks: number; ms: number } | undefined;
 
 // Runs the child once and kills it as planned (unless it finishes first).
-function runChild(script: string, dir: string, input: string, plan: KillPlan): Promise<Run> {
+function runChild(script: string, dir: string, input: string, plan: KillPlan, journal: Journal): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script, dir, input, String(BATCH)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, dir, input, String(BATCH), journal], { stdio: ['ignore', 'pipe', 'pipe'] });
     const run: Run = { acked: 0, done: false, killed: false, stderr: '' };
     let timer: NodeJS.Timeout | undefined;
     let acks = 0;
@@ -110,13 +113,14 @@ async function verify(dir: string, acked: string[], what: string): Promise<numbe
 
 const line = (i: number) => JSON.stringify({ project: `pkg-${i % 97}`, version: `0.${i}`, filename: `pkg_${i % 97}-0.${i}.tar.gz`, size: i * 7, sha256: hexOf(`crash ${i}`) });
 
-async function crashLoop(t: Parameters<typeof tempDir>[0], script: string, seed: number): Promise<number> {
+async function crashLoop(t: Parameters<typeof tempDir>[0], script: string, seed: number, journal: Journal): Promise<number> {
   const random = rng(seed);
   const work = tempDir(t, 'distsum-crash-');
   const dir = join(work, 'data');
   await createDataDir(dir, ORIGIN, new Date(), { seed: SEED, token: 't' });
   const acked: string[] = [];
   let kills = 0;
+  const modes = new Set<string>();
   let next = 0; // first never-seen line number
   for (let round = 0; kills < KILLS_PER_LOG; round++) {
     // New files, after the tail of the previous round's (already logged or not: both must work).
@@ -131,8 +135,10 @@ async function crashLoop(t: Parameters<typeof tempDir>[0], script: string, seed:
         ? { after: 'spawn', ms: Math.floor(random() * 150) }
         : { after: 'ack', acks: Math.floor(random() * (lines.length / BATCH)), ms: Math.floor(random() * 8) };
     const what = `seed ${seed} round ${round} (kill ${JSON.stringify(plan)})`;
-    const r = await runChild(script, dir, input, plan);
+    const r = await runChild(script, dir, input, plan, journal);
     if (r.killed) kills++;
+    // The journal the killed writer left the file in (SQLite's header: 1 rollback, 2 WAL).
+    modes.add(readFileSync(join(dir, 'log.db')).subarray(18, 20).join());
     acked.push(...lines.slice(0, r.acked));
     await verify(dir, acked, what);
     assert.ok(round < 3 * KILLS_PER_LOG, `${what}: the child keeps finishing before the kill`);
@@ -141,9 +147,13 @@ async function crashLoop(t: Parameters<typeof tempDir>[0], script: string, seed:
   const all = Array.from({ length: next }, (_, i) => line(i));
   const input = join(work, 'input-final.jsonl');
   writeFileSync(input, all.join('\n') + '\n');
-  const last = await runChild(script, dir, input, undefined);
+  const last = await runChild(script, dir, input, undefined, journal);
   assert.ok(last.done && last.acked === next, `seed ${seed}: the final run did not finish: ${last.stderr}`);
   assert.equal(await verify(dir, all, `seed ${seed} final`), next);
+  // A bulk import commits through a rollback journal: some kill must have caught it in that mode.
+  if (journal === 'bulk') assert.ok(modes.has('1,1'), `seed ${seed}: no kill found the store in rollback-journal mode`);
+  else assert.deepEqual([...modes], ['2,2'], `seed ${seed}: the WAL writer left another journal mode`);
+  assert.deepEqual([...readFileSync(join(dir, 'log.db')).subarray(18, 20)], [2, 2], `seed ${seed}: the finished import did not return to WAL`);
   return kills;
 }
 
@@ -161,6 +171,7 @@ async function bundleChild(t: Parameters<typeof tempDir>[0]): Promise<string> {
 test('kill -9 at random moments loses no acknowledged entry and the log resumes cleanly', { timeout: 180_000 }, async (t) => {
   const seed = Date.now() % 100_000;
   const script = await bundleChild(t);
-  const kills = await Promise.all([crashLoop(t, script, seed), crashLoop(t, script, seed + 1)]);
+  // One log imported as `distsum log import` does (bulk), one as a follower appends (WAL).
+  const kills = await Promise.all([crashLoop(t, script, seed, 'bulk'), crashLoop(t, script, seed + 1, 'wal')]);
   assert.equal(kills[0] + kills[1], 2 * KILLS_PER_LOG);
 });

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -228,6 +228,63 @@ test('a reader sees committed state only, and a failed write leaves nothing', as
     /boom/,
   );
   assert.equal(await s.readOnly((tx) => tx.getMeta('y')), undefined);
+});
+
+// SQLite's file header bytes 18-19: [1, 1] with a rollback journal, [2, 2] in WAL mode.
+const journalBytes = (file: string) => [...readFileSync(file).subarray(18, 20)];
+
+test('bulk mode commits through a rollback journal, reads wait for the write, close returns to WAL', async (t) => {
+  const dir = tmp(t);
+  const file = join(dir, 'log.db');
+  await writable(dir).close();
+  assert.deepEqual(journalBytes(file), [2, 2]);
+  const s = openSqliteStore(file, { writerLock: join(dir, 'writer.lock'), bulk: true });
+  let closed = false;
+  t.after(() => (closed ? undefined : s.close()));
+  assert.deepEqual(journalBytes(file), [1, 1]);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const writing = s.readWrite(async (tx) => {
+    await tx.setMeta('x', '1');
+    await gate;
+  });
+  // One connection: a read asked for during the write runs after its commit and sees it.
+  const reading = s.readOnly((tx) => tx.getMeta('x'));
+  release();
+  await writing;
+  assert.equal(await reading, '1');
+  await assert.rejects(
+    s.readWrite(async (tx) => {
+      await tx.setMeta('y', '2');
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  assert.equal(await s.readEach((tx) => tx.getMeta('y')), undefined);
+  await s.close();
+  closed = true;
+  assert.deepEqual(journalBytes(file), [2, 2]);
+  const again = openSqliteStore(file);
+  t.after(() => again.close());
+  assert.equal(await again.readOnly((tx) => tx.getMeta('x')), '1');
+});
+
+test('bulk mode stays in WAL while another connection has the database open', async (t) => {
+  const dir = tmp(t);
+  const file = join(dir, 'log.db');
+  await writable(dir).close();
+  const other = new Database(file);
+  t.after(() => other.close());
+  other.pragma('journal_mode = WAL');
+  const started = Date.now();
+  const s = openSqliteStore(file, { writerLock: join(dir, 'writer.lock'), bulk: true });
+  t.after(() => s.close());
+  // Told at once, not after the busy timeout.
+  assert.ok(Date.now() - started < 5000);
+  assert.deepEqual(journalBytes(file), [2, 2]);
+  await s.readWrite((tx) => tx.setMeta('x', '1'));
+  assert.equal(other.prepare("SELECT value FROM meta WHERE key = 'x'").pluck().get(), '1');
+  assert.equal(await s.readOnly((tx) => tx.getMeta('x')), '1');
 });
 
 test('readEach reads committed state without a transaction; errors are typed; a closed store refuses', async (t) => {
