@@ -413,14 +413,18 @@ function operations(db: Db, shared: IndexShared, pageCacheLimit: number): WriteT
     const n = keys.filename.length;
     if (keys.sha256.length !== n || keys.project.length !== n) throw new RangeError('store: key arrays of different lengths');
     if (n === 0) return;
+    let names: Pairs | undefined;
     for (const kind of INDEX_KINDS) {
-      addRun(kind, runOf(keys[KIND_NAME[kind]], first));
+      const run = runOf(keys[KIND_NAME[kind]], first);
+      if (kind === KIND_FILENAME) names = run;
+      addRun(kind, run);
       compact(kind);
     }
     const f = shared.filter;
     if (f !== undefined) {
       if (f.count + n > f.capacity) shared.filter = buildFilter();
-      else for (const k of keys.filename) addKey(f, k);
+      // From the sorted run: ascending keys fill the filter front to back (see keyfilter.ts).
+      else for (let i = 0; i < names!.length; i += 2) addKey(f, names![i]);
     }
   }
 
@@ -428,6 +432,7 @@ function operations(db: Db, shared: IndexShared, pageCacheLimit: number): WriteT
   function buildFilter(): KeyFilter {
     const runs = st.listRuns.all(KIND_FILENAME) as RunRow[];
     const f = newKeyFilter(Math.ceil(1.25 * runs.reduce((n, r) => n + r.count, 0)));
+    // Run by run, each in ascending key order (see keyfilter.ts).
     for (const r of runs) {
       const next = pageReader(r);
       for (let page = next(); page !== undefined; page = next()) for (let i = 0; i < page.length; i += 2) addKey(f, page[i]);
