@@ -12,7 +12,8 @@ const port = parentPort!;
 const settings = workerData as ImportThreadSettings;
 const packer = jsonLinesPacker(settings.name, settings.seed, settings.chunkClaims);
 
-// Each chunk's arrays own their buffers (see PackedChunk), so they move to the main thread.
+// Each chunk's arrays are alone in their buffers (see PackedChunk), so the buffers move to the main
+// thread, which hands them back (recycle) once the chunk is appended.
 function send(chunks: PackedChunk[]): void {
   for (const c of chunks) {
     const m: FromImportThread = { op: 'chunk', ...c };
@@ -23,9 +24,12 @@ function send(chunks: PackedChunk[]): void {
 port.on('message', (m: ToImportThread) => {
   try {
     if (m.op === 'data') {
-      send(packer.push(new Uint8Array(m.bytes)));
-      const took: FromImportThread = { op: 'took', bytes: m.bytes.byteLength };
-      port.postMessage(took);
+      // The packer copies what it keeps of the bytes, so their buffer goes back for the next input.
+      send(packer.push(new Uint8Array(m.bytes, 0, m.length)));
+      const took: FromImportThread = { op: 'took', bytes: m.bytes, length: m.length };
+      port.postMessage(took, [m.bytes]);
+    } else if (m.op === 'recycle') {
+      packer.recycle(m.arrays);
     } else {
       send(packer.end());
       const done: FromImportThread = { op: 'done' };

@@ -28,6 +28,12 @@ export type ImportItem = { claim: Claim; line?: number } | { problem: ImportProb
 export interface ImportChunk {
   batch: ClaimBatch;
   problems: ImportProblem[];
+  /**
+   * Tells the producer that nothing uses the batch's arrays any more (its claims are appended or
+   * were dropped), so it may write later chunks into them. Optional to call; a second call does
+   * nothing.
+   */
+  release?: () => void;
 }
 
 /** What an import did. */
@@ -272,13 +278,24 @@ export async function runImport(
   const s: ImportSummary = { claims: 0, appended: 0, present: 0, conflicts: 0, alerts: 0, malformed: 0 };
   let pending: ClaimBatch[] = [];
   let pendingCount = 0;
+  // Releases of the chunks with claims in `pending`, called once those are appended.
+  let holding: (() => void)[] = [];
   const flush = async () => {
     if (pendingCount === 0) return;
     const b = concatBatches(pending);
     pending = [];
     pendingCount = 0;
     tally(s, await append(b));
+    const appended = holding;
+    holding = [];
+    for (const release of appended) release();
     opts.onAppended?.({ ...s });
+  };
+  // After add(c.batch): c's claims are all appended, or its last ones wait in `pending`.
+  const done = (c: ImportChunk) => {
+    if (c.release === undefined) return;
+    if (pendingCount === 0 || c.batch.count === 0) c.release();
+    else holding.push(c.release);
   };
   // Queues a batch's claims, appending whenever `batch` of them are queued.
   const add = async (b: ClaimBatch) => {
@@ -303,6 +320,7 @@ export async function runImport(
     for await (const c of chunks()) {
       claims += c.batch.count;
       report(c.problems);
+      c.release?.();
     }
     if (s.malformed > 0) throw refuse();
     // The second reading must be the input the first one checked (the caller's Rereadable
@@ -310,6 +328,7 @@ export async function runImport(
     for await (const c of chunks()) {
       if (c.problems.length > 0) throw new InputError(`${c.problems[0].where} changed while it was imported: ${c.problems[0].message}`);
       await add(c.batch);
+      done(c);
     }
     await flush();
     if (s.claims !== claims) throw new InputError(`the input changed while it was imported (${claims} records when checked, ${s.claims} when appended)`);
@@ -330,6 +349,7 @@ export async function runImport(
   for await (const c of chunks) {
     report(c.problems);
     await add(c.batch);
+    done(c);
   }
   await flush();
   return s;

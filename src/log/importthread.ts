@@ -14,11 +14,14 @@ import { chunksOf, jsonLinesItems } from './import.ts';
 import type { ImportChunk } from './import.ts';
 import { DEFAULT_BATCH } from './sequencer.ts';
 import type { FromImportThread, ImportThreadSettings, ToImportThread } from './importwire.ts';
+import type { ChunkArrays } from './fastjsonl.ts';
 
 /** Input bytes handed to the thread and not yet parsed, at most (then reading waits). */
 const MAX_IN_FLIGHT = 8 << 20;
 /** Parsed batches not yet taken by the consumer, at most (then reading waits). */
 const MAX_READY = 2;
+/** Input buffers kept for reuse once the thread has parsed them, at most. */
+const MAX_SPARE = 16;
 
 /** An import thread failed (it could not start, or crashed): a bug or a broken installation. */
 export class ImportThreadError extends Error {}
@@ -56,10 +59,25 @@ export async function* threadedJsonLines(
     wake = undefined;
     f?.();
   };
+  // Input buffers the thread has handed back, for the next reads to be copied into.
+  const spare: ArrayBuffer[] = [];
+  let stopped = false;
+  // Hands a chunk's arrays back to the thread for its later chunks (see JsonLinesPacker.recycle).
+  const recycler = (m: ChunkArrays) => {
+    let released = false;
+    return () => {
+      if (released || stopped) return;
+      released = true;
+      const arrays: ChunkArrays = { records: m.records, ends: m.ends, leaves: m.leaves, fileKeys: m.fileKeys, shaKeys: m.shaKeys, projectKeys: m.projectKeys, lines: m.lines };
+      w.postMessage({ op: 'recycle', arrays } satisfies ToImportThread, Object.values(arrays).map((a) => a.buffer as ArrayBuffer));
+    };
+  };
   w.on('message', (m: FromImportThread) => {
-    if (m.op === 'chunk') ready.push({ batch: batchOf(m, name), problems: m.problems });
-    else if (m.op === 'took') inFlight -= m.bytes;
-    else if (m.op === 'done') done = true;
+    if (m.op === 'chunk') ready.push({ batch: batchOf(m, name), problems: m.problems, release: recycler(m) });
+    else if (m.op === 'took') {
+      inFlight -= m.length;
+      if (spare.length < MAX_SPARE) spare.push(m.bytes);
+    } else if (m.op === 'done') done = true;
     else failure ??= new ImportThreadError(`the import thread failed: ${m.message}`);
     poke();
   });
@@ -82,10 +100,10 @@ export async function* threadedJsonLines(
           w.postMessage({ op: 'end' } satisfies ToImportThread);
           break;
         }
-        const bytes = transferable(r.value);
-        opts.onBytes?.(bytes.byteLength);
-        inFlight += bytes.byteLength;
-        w.postMessage({ op: 'data', bytes } satisfies ToImportThread, [bytes]);
+        const { bytes, length } = transferable(r.value, spare);
+        opts.onBytes?.(length);
+        inFlight += length;
+        w.postMessage({ op: 'data', bytes, length } satisfies ToImportThread, [bytes]);
       }
       if (ready.length > 0) {
         yield ready.shift()!;
@@ -96,17 +114,20 @@ export async function* threadedJsonLines(
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    stopped = true;
     if (!ended) await source.return?.();
     await w.terminate();
   }
 }
 
-// A copy of a chunk in an ArrayBuffer of its own, which can be moved to the thread.
-function transferable(chunk: Uint8Array | string): ArrayBuffer {
+// A copy of an input chunk at the start of an ArrayBuffer of its own, which can be moved to the
+// thread: a spare one when one is long enough (input chunks mostly have one size), else a new one.
+function transferable(chunk: Uint8Array | string, spare: ArrayBuffer[]): { bytes: ArrayBuffer; length: number } {
   const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-  const out = new ArrayBuffer(b.length);
-  new Uint8Array(out).set(b);
-  return out;
+  const i = spare.findIndex((s) => s.byteLength >= b.length);
+  const bytes = i >= 0 ? spare.splice(i, 1)[0] : new ArrayBuffer(b.length);
+  new Uint8Array(bytes).set(b);
+  return { bytes, length: b.length };
 }
 
 function batchOf(m: Extract<FromImportThread, { op: 'chunk' }>, name: string): ClaimBatch {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
+import type { ImportChunk } from '../../src/log/import.ts';
 import { chunksOf, jsonApiFileItems, jsonApiFiles, jsonApiItems, jsonLinesItems, runImport } from '../../src/log/import.ts';
 import type { ImportItem, ImportProblem } from '../../src/log/import.ts';
 import { MAX_IMPORT_LINE } from '../../src/log/importline.ts';
@@ -175,6 +176,43 @@ test('lenient import skips and reports malformed records; batches are bounded', 
   assert.deepEqual(s, { claims: 6, appended: 5, present: 1, conflicts: 0, alerts: 0, malformed: 2 });
   assert.deepEqual(problems.map((p) => p.where), ['in:2', 'in:7']);
   assert.deepEqual(calls, [2, 2, 2]);
+});
+
+test('each chunk is released once, only after the append that took its last claim', async () => {
+  // Chunks of 3 claims appended in batches of 4 or 3: a chunk's last claims often wait for the next.
+  for (const batch of [4, 3, 1, 7]) {
+    const events: string[] = [];
+    const append = fakeAppend([]);
+    const lines = Array.from({ length: 10 }, (_, i) => rec(i + 1)).join('\n');
+    async function* released(): AsyncGenerator<ImportChunk> {
+      let k = 0;
+      for await (const c of lineChunks([lines], 'in')) {
+        const id = k++;
+        const first = Number(c.batch.source(0).slice(3));
+        yield { ...c, release: () => events.push(`release ${id} (lines ${first}-${first + c.batch.count - 1})`) };
+      }
+    }
+    let appendedLines = 0;
+    await runImport(
+      async (b) => {
+        appendedLines += b.count;
+        events.push(`appended up to line ${appendedLines}`);
+        return append(b);
+      },
+      released(),
+      { strict: false, batch, onProblem: () => assert.fail() },
+    );
+    // Every chunk released exactly once, after the append covering its last line.
+    const releases = events.filter((e) => e.startsWith('release'));
+    assert.equal(releases.length, 4, `batch ${batch}: ${events.join('; ')}`);
+    let upTo = 0;
+    for (const e of events) {
+      const a = /^appended up to line (\d+)$/.exec(e);
+      if (a) upTo = Number(a[1]);
+      const r = /^release \d+ \(lines \d+-(\d+)\)$/.exec(e);
+      if (r) assert.ok(Number(r[1]) <= upTo, `batch ${batch}: ${e} before its lines were appended (${events.join('; ')})`);
+    }
+  }
 });
 
 test('strict import reads everything first and appends nothing when anything is malformed', async () => {

@@ -1,6 +1,6 @@
 // The import thread as a source of chunks: a consumer that stops early ends the thread, a thread
-// that cannot start or dies is a one-line ImportThreadError, and without a script the lines are
-// parsed in this thread with the same result.
+// that cannot start or dies is a one-line ImportThreadError, without a script the lines are parsed
+// in this thread with the same result, and released chunks are reused without changing any.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,4 +70,30 @@ test('without a script the same chunks come from this thread', async () => {
   assert.deepEqual(summary(threaded), summary(inline));
   assert.deepEqual(threaded.map((c) => c.batch.count), [1000, 1000, 500]);
   assert.equal(threaded[2].batch.source(0), 'x:2001');
+});
+
+test('released chunks go back to the thread, and the chunks written into them are the same', async () => {
+  const collect = async (release: boolean) => {
+    const out: [number, string, string, number][] = [];
+    let detached = 0;
+    for await (const c of jsonLinesChunks(pieces(5_000, 97), 'x', SEED, { chunkClaims: 500 })) {
+      const b = c.batch;
+      out.push([b.count, Buffer.from(b.records).toString('hex'), Buffer.from(b.leaves).toString('hex'), c.problems.length]);
+      if (release) {
+        c.release!();
+        // Moved back to the thread: this side's views are empty now.
+        if (b.records.length === 0 && b.leaves.length === 0 && b.fileKeys.length === 0) detached++;
+        c.release!();
+      }
+    }
+    return { out, detached };
+  };
+  const kept = await collect(false);
+  const released = await collect(true);
+  assert.equal(released.detached, 10);
+  assert.deepEqual(released.out, kept.out);
+  assert.deepEqual(
+    kept.out.map((c) => c[0]),
+    Array.from({ length: 10 }, () => 500),
+  );
 });
