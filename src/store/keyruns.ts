@@ -265,6 +265,9 @@ export function runsToMerge(runs: readonly { id: number; count: number }[]): num
   return full.length > 0 ? full[0][1] : undefined;
 }
 
+// Inputs up to this many are merged by scanning their heads; more, through a heap.
+const SCAN_MERGE_MAX = 4;
+
 /**
  * Merges sorted runs, each read page by page through `next` (undefined at its end), into one run
  * handed to `emit` in pages of PAGE_PAIRS pairs (the last may be shorter). A pair present in
@@ -302,21 +305,54 @@ export function mergeRuns(sources: (() => Pairs | undefined)[], emit: (page: Pai
   let total = 0;
   let lastKey = -1;
   let lastIdx = -1;
+  // Few inputs: the smallest head by a scan. Many (a bulk import's deferred runs, an audit's scan
+  // of every run): a binary heap of the live inputs by head, log k comparisons per pair.
+  const wide = k > SCAN_MERGE_MAX;
+  const heap = new Int32Array(wide ? k : 0);
+  let h = 0;
+  const less = (a: number, b: number) => headKey[a] < headKey[b] || (headKey[a] === headKey[b] && headIdx[a] < headIdx[b]);
+  const siftDown = (from: number) => {
+    let i = from;
+    const s = heap[i];
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= h) break;
+      if (c + 1 < h && less(heap[c + 1], heap[c])) c++;
+      if (!less(heap[c], s)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = s;
+  };
+  if (wide) {
+    for (let s = 0; s < k; s++) if (live[s] === 1) heap[h++] = s;
+    for (let i = (h >> 1) - 1; i >= 0; i--) siftDown(i);
+  }
   for (;;) {
     let best = -1;
     let bk = 0;
     let bi = 0;
-    for (let s = 0; s < k; s++) {
-      if (live[s] === 0) continue;
-      const hk = headKey[s];
-      if (best < 0 || hk < bk || (hk === bk && headIdx[s] < bi)) {
-        best = s;
-        bk = hk;
-        bi = headIdx[s];
+    if (wide) {
+      if (h === 0) break;
+      best = heap[0];
+      bk = headKey[best];
+      bi = headIdx[best];
+      advance(best);
+      if (live[best] === 0) heap[0] = heap[--h];
+      if (h > 0) siftDown(0);
+    } else {
+      for (let s = 0; s < k; s++) {
+        if (live[s] === 0) continue;
+        const hk = headKey[s];
+        if (best < 0 || hk < bk || (hk === bk && headIdx[s] < bi)) {
+          best = s;
+          bk = hk;
+          bi = headIdx[s];
+        }
       }
+      if (best < 0) break;
+      advance(best);
     }
-    if (best < 0) break;
-    advance(best);
     if (bk === lastKey && bi === lastIdx) continue;
     lastKey = bk;
     lastIdx = bi;
