@@ -200,7 +200,16 @@ interface RunRow {
 }
 
 // The prepared statements of one connection and the operations built on them.
-function operations(db: Db, shared: IndexShared, pageCacheLimit: number): WriteTx & { buildFilter(): KeyFilter; forgetRuns(): void } {
+// The operations of one connection. With `deferMerges` (a bulk import's writer), the sha256 and
+// project indexes only gain runs until compactIndexes(): nothing looks them up meanwhile, and one
+// merge of all of a session's runs writes each pair once more instead of once per tier it climbs
+// (the file-name index, which the writer reads, merges as usual).
+function operations(
+  db: Db,
+  shared: IndexShared,
+  pageCacheLimit: number,
+  deferMerges = false,
+): WriteTx & { buildFilter(): KeyFilter; forgetRuns(): void; compactIndexes(): void } {
   const st = {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -418,7 +427,7 @@ function operations(db: Db, shared: IndexShared, pageCacheLimit: number): WriteT
       const run = runOf(keys[KIND_NAME[kind]], first);
       if (kind === KIND_FILENAME) names = run;
       addRun(kind, run);
-      compact(kind);
+      if (!deferMerges || kind === KIND_FILENAME) compact(kind);
     }
     const f = shared.filter;
     if (f !== undefined) {
@@ -443,6 +452,9 @@ function operations(db: Db, shared: IndexShared, pageCacheLimit: number): WriteT
   return {
     buildFilter,
     forgetRuns: () => runLists.clear(),
+    compactIndexes() {
+      for (const kind of INDEX_KINDS) compact(kind);
+    },
     async getMeta(key) {
       return st.getMeta.get(key) as string | undefined;
     },
@@ -684,7 +696,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   }
 
   // The writer reads index pages only for the few names its filter cannot rule out.
-  const writeOps = writer ? operations(writer, shared!, WRITER_INDEX_PAGE_CACHE_BYTES) : undefined;
+  const writeOps = writer ? operations(writer, shared!, WRITER_INDEX_PAGE_CACHE_BYTES, bulk) : undefined;
   // In bulk mode reads share the writer's connection, so they take turns with its transactions.
   const readOps = bulk ? writeOps! : operations(reader, shared!, INDEX_PAGE_CACHE_BYTES);
   // A connection for resolving alerts when this process is not the writer, opened on first use.
@@ -703,6 +715,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   const writeQueue = serializer();
   const readQueue = bulk ? writeQueue : serializer();
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   async function inTx<T>(db: Db, begin: string, ops: WriteTx & { forgetRuns(): void }, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     if (closed) throw new StoreIOError(`log store ${file} is closed`);
@@ -730,6 +743,36 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     }
     if (db === writer) shared!.epoch++;
     return result;
+  }
+
+  async function shut(): Promise<void> {
+    // Let running transactions finish before the connections go away.
+    await Promise.all([readQueue(async () => undefined), writeQueue(async () => undefined)]);
+    let failure: unknown;
+    if (bulk) {
+      // The merges a bulk import deferred, committed on their own; should this fail (or the
+      // process die first), the runs stay as they are and the next writer merges them.
+      try {
+        await writeQueue(() => inTx(writer!, 'BEGIN IMMEDIATE', writeOps!, async () => writeOps!.compactIndexes()));
+      } catch (e) {
+        failure = e;
+      }
+    }
+    closed = true;
+    if (bulk) {
+      // Back to WAL for servers and followers; should this fail, the next writer's open does it.
+      try {
+        writer!.pragma('journal_mode = WAL');
+      } catch {
+        // Another process is reading: it keeps the rollback journal until then.
+      }
+    } else {
+      reader!.close();
+    }
+    sideWriter?.close();
+    writer?.close();
+    lock?.close();
+    if (failure !== undefined) throw failure;
   }
 
   return {
@@ -761,24 +804,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
       if (!writer || !writeOps) return Promise.reject(new StoreIOError(`log store ${file} was opened read-only`));
       return writeQueue(() => inTx(writer!, 'BEGIN IMMEDIATE', writeOps, fn));
     },
-    async close() {
-      if (closed) return;
-      // Let running transactions finish before the connections go away.
-      await Promise.all([readQueue(async () => undefined), writeQueue(async () => undefined)]);
-      closed = true;
-      if (bulk) {
-        // Back to WAL for servers and followers; should this fail, the next writer's open does it.
-        try {
-          writer!.pragma('journal_mode = WAL');
-        } catch {
-          // Another process is reading: it keeps the rollback journal until then.
-        }
-      } else {
-        reader!.close();
-      }
-      sideWriter?.close();
-      writer?.close();
-      lock?.close();
+    close() {
+      closing ??= shut();
+      return closing;
     },
   };
 }

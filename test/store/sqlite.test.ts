@@ -129,55 +129,95 @@ test('entry indexes: candidates by file name, sha256 prefix and project', async 
   await assert.rejects(s.readWrite((tx) => tx.indexEntries([e(2 ** 32, 'q', 'q', 1)])), RangeError);
 });
 
-test('entry indexes over many batches: runs merge, every entry stays findable, a reopened writer finds them too', async (t) => {
-  const dir = tmp(t);
-  let s = writable(dir);
-  const name = (i: number) => `proj${i % 97}-${i}.tar.gz`;
-  const shaOf = (i: number) => {
-    const b = new Uint8Array(32);
-    new DataView(b.buffer).setUint32(0, Math.imul(i, 2654435761) >>> 0);
-    b[31] = i & 255;
-    return b;
-  };
-  // Batch sizes from 1 to past a tier boundary, so runs of every tier form and merge.
-  const sizes = [1, 3, 700, 5000, 2, 9000, 4096, 1, 1, 1, 1, 20000, 13, 6000];
+const indexName = (i: number) => `proj${i % 97}-${i}.tar.gz`;
+const indexSha = (i: number) => {
+  const b = new Uint8Array(32);
+  new DataView(b.buffer).setUint32(0, Math.imul(i, 2654435761) >>> 0);
+  b[31] = i & 255;
+  return b;
+};
+// Batch sizes from 1 to past a tier boundary, so runs of every tier form and merge.
+const INDEX_BATCHES = [1, 3, 700, 5000, 2, 9000, 4096, 1, 1, 1, 1, 20000, 13, 6000];
+const INDEXED = INDEX_BATCHES.reduce((a, b) => a + b, 0);
+
+async function fillIndexes(s: Store): Promise<void> {
   let next = 0;
-  for (const n of sizes) {
-    const batch = Array.from({ length: n }, (_, k) => ({ index: next + k, filename: name(next + k), project: `proj${(next + k) % 97}`, sha256: shaOf(next + k) }));
+  for (const n of INDEX_BATCHES) {
+    const batch = Array.from({ length: n }, (_, k) => ({ index: next + k, filename: indexName(next + k), project: `proj${(next + k) % 97}`, sha256: indexSha(next + k) }));
     await s.readWrite((tx) => tx.indexEntries(batch));
     next += n;
   }
+}
+
+// Every entry fillIndexes indexed is found by file name, sha256 and project, and each index scans
+// in order with each entry once.
+async function verifyIndexes(tx: ReadTx): Promise<void> {
+  const next = INDEXED;
   const probe = Array.from({ length: 400 }, (_, k) => Math.floor((k * next) / 400));
-  const verify = async (tx: ReadTx) => {
-    const got = await tx.filenameCandidates(probe.map(name));
-    probe.forEach((i, k) => assert.ok(got[k].includes(i), `entry ${i}`));
-    assert.ok((await tx.findSha256(shaOf(12345), 10)).includes(12345));
-    const runs = await tx.findProject('proj5', -1, 1e6);
-    const indexes = runs.flatMap((r) => Array.from({ length: r.count }, (_, k) => r.first + k));
-    for (let i = 5; i < next; i += 97) assert.ok(indexes.includes(i), `project entry ${i}`);
-    // Each index once per index, in ascending (key, index) order.
-    for (const ix of ['filename', 'sha256', 'project'] as const) {
-      const seen = new Uint8Array(next);
-      let prev = [-1, -1];
-      const count = await tx.scanIndex(ix, (key, index) => {
-        assert.ok(key > prev[0] || (key === prev[0] && index > prev[1]), `${ix} order`);
-        prev = [key, index];
-        seen[index]++;
-      });
-      assert.equal(count, next);
-      assert.ok(seen.every((c) => c === 1), ix);
-    }
-  };
-  await s.readOnly(verify);
-  await s.readWrite(verify);
-  const db = new Database(join(dir, 'log.db'), { readonly: true });
-  const runCount = db.prepare('SELECT count(*) FROM runs').pluck().get() as number;
-  db.close();
+  const got = await tx.filenameCandidates(probe.map(indexName));
+  probe.forEach((i, k) => assert.ok(got[k].includes(i), `entry ${i}`));
+  assert.ok((await tx.findSha256(indexSha(12345), 10)).includes(12345));
+  const runs = await tx.findProject('proj5', -1, 1e6);
+  const indexes = runs.flatMap((r) => Array.from({ length: r.count }, (_, k) => r.first + k));
+  for (let i = 5; i < next; i += 97) assert.ok(indexes.includes(i), `project entry ${i}`);
+  for (const ix of ['filename', 'sha256', 'project'] as const) {
+    const seen = new Uint8Array(next);
+    let prev = [-1, -1];
+    const count = await tx.scanIndex(ix, (key, index) => {
+      assert.ok(key > prev[0] || (key === prev[0] && index > prev[1]), `${ix} order`);
+      prev = [key, index];
+      seen[index]++;
+    });
+    assert.equal(count, next);
+    assert.ok(seen.every((c) => c === 1), ix);
+  }
+}
+
+// Runs per index kind (0 file name, 1 sha256, 2 project), read beside the store.
+function runsByKind(file: string): number[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT kind, count(*) AS n FROM runs GROUP BY kind').all() as { kind: number; n: number }[];
+    return [0, 1, 2].map((k) => rows.find((r) => r.kind === k)?.n ?? 0);
+  } finally {
+    db.close();
+  }
+}
+
+test('entry indexes over many batches: runs merge, every entry stays findable, a reopened writer finds them too', async (t) => {
+  const dir = tmp(t);
+  let s = writable(dir);
+  await fillIndexes(s);
+  await s.readOnly(verifyIndexes);
+  await s.readWrite(verifyIndexes);
+  const runCount = runsByKind(join(dir, 'log.db')).reduce((a, b) => a + b);
   assert.ok(runCount <= 3 * 8, `${runCount} runs`);
   await s.close();
   s = writable(dir);
   t.after(() => s.close());
-  await s.readWrite(verify);
+  await s.readWrite(verifyIndexes);
+});
+
+test('bulk mode defers the sha256 and project merges to close; entries are findable before and after', async (t) => {
+  const dir = tmp(t);
+  const file = join(dir, 'log.db');
+  await writable(dir).close();
+  const s = openSqliteStore(file, { writerLock: join(dir, 'writer.lock'), bulk: true });
+  let closed = false;
+  t.after(() => (closed ? undefined : s.close()));
+  await fillIndexes(s);
+  const during = runsByKind(file);
+  // One run per batch, unmerged, for the indexes the writer does not read; file names merged.
+  assert.deepEqual(during.slice(1), [INDEX_BATCHES.length, INDEX_BATCHES.length]);
+  assert.ok(during[0] <= 8, `${during[0]} file name runs`);
+  await s.readOnly(verifyIndexes);
+  await s.close();
+  closed = true;
+  const after = runsByKind(file);
+  assert.ok(after.every((n) => n <= 8), `runs after close: ${after}`);
+  const again = openSqliteStore(file, { writerLock: join(dir, 'writer.lock') });
+  t.after(() => again.close());
+  await again.readOnly(verifyIndexes);
 });
 
 test('alerts: dedup by key, filters, paging, resolve once', async (t) => {
