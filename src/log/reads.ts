@@ -2,7 +2,7 @@
 // of entry bundles). These are trusted reads of our own store, not authenticated client reads.
 
 import type { Hash } from '../tlog/hash.ts';
-import { hashFromTile, parseEntryBundle, tileForIndex } from '../tlog/tile.ts';
+import { bundleOffsets, hashFromTile, tileForIndex } from '../tlog/tile.ts';
 import { MissingHashError } from '../tlog/errors.ts';
 import type { ReadTx } from '../store/store.ts';
 import { StoreCorruptError } from '../store/errors.ts';
@@ -46,7 +46,9 @@ export interface EntryReader {
 
 /** An EntryReader over `tx` for a tree of `size` entries. */
 export function entryReader(tx: ReadTx, size: number): EntryReader {
-  const cache = new Map<number, Uint8Array[]>();
+  // Each bundle read with where its entries lie: most reads want one or two entries of a bundle
+  // (the writer checking a name's candidates), so entries are not split out one by one.
+  const cache = new Map<number, { bundle: Uint8Array; offsets: Uint32Array }>();
   return {
     async read(indexes) {
       for (const i of indexes) {
@@ -59,18 +61,15 @@ export function entryReader(tx: ReadTx, size: number): EntryReader {
           const d = data[k];
           const want = Math.min(WIDTH, size - n * WIDTH);
           if (d === undefined) throw new StoreCorruptError(`log: entry bundle ${n} is missing from the store`);
-          let entries: Uint8Array[];
-          try {
-            entries = parseEntryBundle(d);
-          } catch (e) {
-            throw new StoreCorruptError(`log: entry bundle ${n} is damaged: ${(e as Error).message}`);
-          }
-          if (entries.length < want) throw new StoreCorruptError(`log: entry bundle ${n} holds ${entries.length} entries, want ${want}`);
-          cache.set(n, entries);
+          const offsets = bundleOffsets(d, want);
+          if (offsets === undefined) throw new StoreCorruptError(`log: entry bundle ${n} is damaged: it holds fewer than the ${want} entries of the tree`);
+          cache.set(n, { bundle: d, offsets });
         });
       }
       return indexes.map((index) => {
-        const data = cache.get(Math.floor(index / WIDTH))![index % WIDTH];
+        const { bundle, offsets } = cache.get(Math.floor(index / WIDTH))!;
+        const k = index % WIDTH;
+        const data = bundle.slice(offsets[k] + 2, offsets[k + 1]);
         let entry: Entry;
         try {
           entry = parseEntry(data);

@@ -281,3 +281,34 @@ export function parseEntryBundle(data: Uint8Array, expectedCount?: number): Uint
   }
   return entries;
 }
+
+/** The bytes of entry `k` of an entry bundle (a view), or undefined when the bundle is shorter. */
+export function bundleEntry(bundle: Uint8Array, k: number): Uint8Array | undefined {
+  let off = 0;
+  for (let i = 0; i < k; i++) {
+    if (off + 2 > bundle.length) return undefined;
+    off += 2 + ((bundle[off] << 8) | bundle[off + 1]);
+  }
+  if (off + 2 > bundle.length) return undefined;
+  const len = (bundle[off] << 8) | bundle[off + 1];
+  if (off + 2 + len > bundle.length) return undefined;
+  return bundle.subarray(off + 2, off + 2 + len);
+}
+
+/**
+ * Where the first `count` entries of `bundle` lie: offsets[k] is the position of entry k's uint16
+ * length prefix and offsets[count] the end of entry count-1 (count + 1 numbers, ascending).
+ * Undefined when the bundle holds fewer than `count` complete entries.
+ */
+export function bundleOffsets(bundle: Uint8Array, count: number): Uint32Array | undefined {
+  const offsets = new Uint32Array(count + 1);
+  let off = 0;
+  for (let k = 0; k < count; k++) {
+    if (off + 2 > bundle.length) return undefined;
+    offsets[k] = off;
+    off += 2 + ((bundle[off] << 8) | bundle[off + 1]);
+  }
+  if (off > bundle.length) return undefined;
+  offsets[count] = off;
+  return offsets;
+}

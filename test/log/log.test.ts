@@ -238,6 +238,29 @@ test('refuses to extend a store whose latest checkpoint does not verify, or with
   await assert.rejects(openDataDir(dir, { writer: true, now: () => new Date() }), StoreCorruptError);
 });
 
+test('entries read back are the bytes appended; a cut entry bundle is a StoreCorruptError', async (t) => {
+  const { dir, log } = await newLog(t);
+  const es = [entry(1), entry(2, 'proj-x'), entry(3)];
+  await log.writer!.append(es.map((e) => claim(e)));
+  const got = await log.reader.entries([2, 0, 1]);
+  assert.deepEqual(
+    got.map((x) => [x.index, x.entry]),
+    [
+      [2, es[2]],
+      [0, es[0]],
+      [1, es[1]],
+    ],
+  );
+  for (const x of got) assert.deepEqual(new Uint8Array(x.data), encodeEntry(es[x.index]));
+  await log.close();
+  const db = new Database(join(dir, 'log.db'));
+  db.prepare('UPDATE bundles SET data = substr(data, 1, length(data) - 5) WHERE n = 0').run();
+  db.close();
+  const again = await openDataDir(dir, { now: () => new Date() });
+  t.after(() => again.close());
+  await assert.rejects(again.reader.entries([0]), (e: unknown) => e instanceof StoreCorruptError && /entry bundle 0 is damaged/.test((e as Error).message));
+});
+
 test('refuses to extend a store whose tiles do not match the latest checkpoint', async (t) => {
   const { dir, log } = await newLog(t);
   await log.writer!.append([claim(entry(1)), claim(entry(2)), claim(entry(3))]);

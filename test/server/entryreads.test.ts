@@ -4,7 +4,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bundleEntry, bundleOffsets, bundleWidth, entryAt, readEntry } from '../../src/server/entryreads.ts';
+import { bundleWidth, entryAt, readEntry } from '../../src/server/entryreads.ts';
+import { bundleEntry, bundleOffsets } from '../../src/tlog/tile.ts';
 import { tileCache } from '../../src/server/tilecache.ts';
 import type { LogReader } from '../../src/log/log.ts';
 import { StoreCorruptError } from '../../src/store/errors.ts';
