@@ -581,7 +581,10 @@ const READER_MMAP_BYTES = 2 ** 31;
 // How long a connection waits for another process's lock before SQLITE_BUSY.
 const BUSY_TIMEOUT_MS = 10_000;
 
-function openDb(file: string, create: boolean, cacheKiB: number): Db {
+// Opens a connection. Only the writer's (`writer`) puts the database in WAL mode: a reader uses the
+// mode the file is in, so it neither fails nor waits to switch it while a bulk import commits
+// through a rollback journal (see SqliteOptions.bulk), and that import keeps its journal.
+function openDb(file: string, create: boolean, cacheKiB: number, writer: boolean): Db {
   let db: Db;
   try {
     db = new Database(file, { fileMustExist: !create });
@@ -590,9 +593,9 @@ function openDb(file: string, create: boolean, cacheKiB: number): Db {
     throw wrap(file, e);
   }
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (writer) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
     db.pragma(`cache_size = -${cacheKiB}`);
     // Keep the WAL from staying huge after a big batch has been checkpointed.
     db.pragma('journal_size_limit = 67108864');
@@ -653,7 +656,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   let shared: IndexShared | undefined;
   let bulk = false;
   try {
-    writer = lock ? openDb(file, create, cache) : undefined;
+    writer = lock ? openDb(file, create, cache, true) : undefined;
     if (writer) {
       const hasSchema = writer.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'meta'").pluck().get() as number;
       if (!hasSchema) {
@@ -666,7 +669,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
       }
     }
     bulk = writer !== undefined && opts.bulk === true && leaveWal(writer);
-    reader = bulk ? writer! : openDb(file, false, Math.min(cache, 16384));
+    reader = bulk ? writer! : openDb(file, false, Math.min(cache, 16384), false);
     let version: unknown;
     try {
       version = reader.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get();
@@ -794,7 +797,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
       if (closed) throw new StoreIOError(`log store ${file} is closed`);
       if (writer) return writeQueue(() => inTx(writer!, 'BEGIN IMMEDIATE', writeOps!, (tx) => tx.resolveAlert(id, at)));
       try {
-        sideWriter ??= openDb(file, false, 1024);
+        sideWriter ??= openDb(file, false, 1024, false);
         return sideWriter.prepare('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL').run(at, id).changes > 0;
       } catch (e) {
         throw wrap(file, e);

@@ -301,6 +301,11 @@ test('bulk mode commits through a rollback journal, reads wait for the write, cl
     /boom/,
   );
   assert.equal(await s.readEach((tx) => tx.getMeta('y')), undefined);
+  // Another process's reader reads meanwhile, and leaves the journal to the import.
+  const reader = openSqliteStore(file);
+  assert.equal(await reader.readOnly((tx) => tx.getMeta('x')), '1');
+  await reader.close();
+  assert.deepEqual(journalBytes(file), [1, 1]);
   await s.close();
   closed = true;
   assert.deepEqual(journalBytes(file), [2, 2]);
