@@ -114,6 +114,9 @@ export function registerLog(program: Command, ctx: CliContext): void {
         'raises a hash-changed alert. Malformed lines are reported and skipped; with --strict the ' +
         'whole input is checked first and nothing is imported if any of it is malformed (files are read ' +
         'twice, stdin is kept in a temporary file meanwhile: memory does not grow with the input). ' +
+        'It takes the writer lock (stop a serving or following writer first); while no other process ' +
+        'has the store open it commits through a rollback journal, which is faster for bulk appends ' +
+        'and as durable, and returns the store to WAL mode when done. Readers may run meanwhile. ' +
         'Exit status: 0 all imported, 1 a file name was claimed with other digests, 2 malformed input.',
     )
     .argument('[inputs...]', 'input files (- or nothing for stdin with jsonl)')
