@@ -707,6 +707,17 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   if (writeOps) {
     // Built once from the writer's connection, then kept current by its appends (see keyfilter.ts).
     try {
+      // Runs a bulk import left unmerged when it died (see operations) are merged now, not at the
+      // first append, which a read-only-serving writer may never make.
+      if (!bulk) {
+        writer!.exec('BEGIN IMMEDIATE');
+        try {
+          writeOps.compactIndexes();
+          writer!.exec('COMMIT');
+        } finally {
+          if (writer!.inTransaction) writer!.exec('ROLLBACK');
+        }
+      }
       shared!.filter = writeOps.buildFilter();
     } catch (e) {
       if (reader !== writer) reader.close();

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -211,6 +211,10 @@ test('bulk mode defers the sha256 and project merges to close; entries are finda
   assert.deepEqual(during.slice(1), [INDEX_BATCHES.length, INDEX_BATCHES.length]);
   assert.ok(during[0] <= 8, `${during[0]} file name runs`);
   await s.readOnly(verifyIndexes);
+  // The file as a crash now would leave it (each commit is in the file): the next writer merges the
+  // runs when it opens, before any append.
+  const crashed = tmp(t);
+  copyFileSync(file, join(crashed, 'log.db'));
   await s.close();
   closed = true;
   const after = runsByKind(file);
@@ -218,6 +222,12 @@ test('bulk mode defers the sha256 and project merges to close; entries are finda
   const again = openSqliteStore(file, { writerLock: join(dir, 'writer.lock') });
   t.after(() => again.close());
   await again.readOnly(verifyIndexes);
+  assert.deepEqual(runsByKind(join(crashed, 'log.db')), during);
+  const next = writable(crashed);
+  t.after(() => next.close());
+  const reopened = runsByKind(join(crashed, 'log.db'));
+  assert.ok(reopened.every((n) => n <= 8), `runs after the next writer opened: ${reopened}`);
+  await next.readOnly(verifyIndexes);
 });
 
 test('alerts: dedup by key, filters, paging, resolve once', async (t) => {
