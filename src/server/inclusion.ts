@@ -191,11 +191,19 @@ function entryParts(logged: LoggedEntry, firstSeen: Date | undefined, leaf: Hash
   const first = plain ? entryPartPlain(index, e, data) : entryPart(index, e, data);
   const seen = `","first_seen":${firstSeen === undefined ? 'null' : JSON.stringify(firstSeen.toISOString())}`;
   const firstBytes = plain ? first.length : Buffer.byteLength(first, 'utf8');
-  const prefix = Buffer.allocUnsafe(firstBytes + HASH_BASE64_LENGTH + seen.length);
+  const start = `],"tlog_proof":"${TLOG_PROOF_HEADER}\\nindex ${index}\\n`;
+  const prefixLength = firstBytes + HASH_BASE64_LENGTH + seen.length;
+  const headLength = Math.max(0, head.length * (HASH_BASE64_LENGTH + 3) - 1);
+  // The three parts in one buffer of their own: parts are kept in the cache, and small buffers from
+  // Node's shared pool would each keep an 8 KiB slab alive (measured: the bench's 20,000 cached
+  // lookups held ~100 MiB more).
+  const block = Buffer.allocUnsafeSlow(prefixLength + headLength + start.length + head.length * (HASH_BASE64_LENGTH + 2));
+  const prefix = block.subarray(0, prefixLength);
+  const headItems = block.subarray(prefixLength, prefixLength + headLength);
+  const proofLines = block.subarray(prefixLength + headLength);
   let pos = prefix.write(first, 0, firstBytes, plain ? 'latin1' : 'utf8');
   pos = writeBase64Hash(prefix, pos, leaf);
   prefix.write(seen, pos, 'latin1'); // ASCII
-  const headItems = Buffer.allocUnsafe(Math.max(0, head.length * (HASH_BASE64_LENGTH + 3) - 1));
   pos = 0;
   for (let i = 0; i < head.length; i++) {
     if (i > 0) headItems[pos++] = 0x2c; // ','
@@ -203,8 +211,6 @@ function entryParts(logged: LoggedEntry, firstSeen: Date | undefined, leaf: Hash
     pos = writeBase64Hash(headItems, pos, head[i]);
     headItems[pos++] = 0x22;
   }
-  const start = `],"tlog_proof":"${TLOG_PROOF_HEADER}\\nindex ${index}\\n`;
-  const proofLines = Buffer.allocUnsafe(start.length + head.length * (HASH_BASE64_LENGTH + 2));
   pos = proofLines.write(start, 0, 'latin1'); // ASCII
   for (let i = 0; i < head.length; i++) {
     pos = writeBase64Hash(proofLines, pos, head[i]);
