@@ -32,6 +32,16 @@ export interface PackedChunk extends ClaimArrays {
 /** The arrays of a PackedChunk, as handed back for reuse (see JsonLinesPacker.recycle). */
 export type ChunkArrays = Pick<PackedChunk, 'records' | 'ends' | 'leaves' | 'fileKeys' | 'shaKeys' | 'projectKeys' | 'lines'>;
 
+/** The arrays of `c` alone (without its count and problems). */
+export function chunkArrays(c: ChunkArrays): ChunkArrays {
+  return { records: c.records, ends: c.ends, leaves: c.leaves, fileKeys: c.fileKeys, shaKeys: c.shaKeys, projectKeys: c.projectKeys, lines: c.lines };
+}
+
+/** The buffers of a chunk's arrays: what moves between the threads (each array is alone in its). */
+export function chunkBuffers(c: ChunkArrays): ArrayBuffer[] {
+  return [c.records.buffer, c.ends.buffer, c.leaves.buffer, c.fileKeys.buffer, c.shaKeys.buffer, c.projectKeys.buffer, c.lines.buffer] as ArrayBuffer[];
+}
+
 /** An incremental JSON-lines packer: push byte chunks in order, then end() once. */
 export interface JsonLinesPacker {
   /** The chunks that the lines completed by `bytes` fill (chunkClaims claims each), in order. */

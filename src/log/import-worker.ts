@@ -4,7 +4,7 @@
 // bytes, without an object per line.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { jsonLinesPacker } from './fastjsonl.ts';
+import { chunkBuffers, jsonLinesPacker } from './fastjsonl.ts';
 import type { PackedChunk } from './fastjsonl.ts';
 import type { ImportThreadSettings, ToImportThread, FromImportThread } from './importwire.ts';
 
@@ -17,7 +17,7 @@ const packer = jsonLinesPacker(settings.name, settings.seed, settings.chunkClaim
 function send(chunks: PackedChunk[]): void {
   for (const c of chunks) {
     const m: FromImportThread = { op: 'chunk', ...c };
-    port.postMessage(m, [c.records.buffer, c.ends.buffer, c.leaves.buffer, c.fileKeys.buffer, c.shaKeys.buffer, c.projectKeys.buffer, c.lines.buffer] as ArrayBuffer[]);
+    port.postMessage(m, chunkBuffers(c));
   }
 }
 

@@ -14,6 +14,7 @@ import { chunksOf, jsonLinesItems } from './import.ts';
 import type { ImportChunk } from './import.ts';
 import { DEFAULT_BATCH } from './sequencer.ts';
 import type { FromImportThread, ImportThreadSettings, ToImportThread } from './importwire.ts';
+import { chunkArrays, chunkBuffers } from './fastjsonl.ts';
 import type { ChunkArrays } from './fastjsonl.ts';
 
 /** Input bytes handed to the thread and not yet parsed, at most (then reading waits). */
@@ -68,8 +69,8 @@ export async function* threadedJsonLines(
     return () => {
       if (released || stopped) return;
       released = true;
-      const arrays: ChunkArrays = { records: m.records, ends: m.ends, leaves: m.leaves, fileKeys: m.fileKeys, shaKeys: m.shaKeys, projectKeys: m.projectKeys, lines: m.lines };
-      w.postMessage({ op: 'recycle', arrays } satisfies ToImportThread, Object.values(arrays).map((a) => a.buffer as ArrayBuffer));
+      const arrays = chunkArrays(m);
+      w.postMessage({ op: 'recycle', arrays } satisfies ToImportThread, chunkBuffers(arrays));
     };
   };
   w.on('message', (m: FromImportThread) => {
